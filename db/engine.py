@@ -1,0 +1,74 @@
+"""The engine factory: a database URL in, a configured engine out.
+
+There is deliberately no module-level engine: the app, the CLI and the tests each build the
+engine they need, so a test can point everything at its own file or server.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DB_ENV = "STUDYAPP_DB"
+
+# Two instances on one SQLite file wait for each other rather than fail with "database is
+# locked"; 10 s is far longer than any single answer or file import holds the write lock.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def default_database_path() -> Path:
+    """The embedded SQLite file in the user data directory (platformdirs)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("studyapp", appauthor=False) / "studyapp.db"
+
+
+def resolve_url(value: str | None = None) -> str:
+    """Turn `--db`, `$STUDYAPP_DB` or nothing into a SQLAlchemy URL.
+
+    A plain path is accepted as shorthand for a SQLite file.
+    """
+    value = value or os.environ.get(DB_ENV) or str(default_database_path())
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other backends and in-memory databases."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets a second instance read while one writes; foreign keys are off by default.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # NORMAL is durable in WAL mode across application crashes (only an OS crash may lose
+    # the last transactions), which is the guarantee "an answer is safe once given" needs.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    """Create an engine for `url`; SQLite files get their folder, WAL and foreign keys."""
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

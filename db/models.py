@@ -1,0 +1,232 @@
+"""Typed SQLAlchemy 2 models of the study database.
+
+Every datetime is stored and returned as timezone-aware UTC (see `UTCDateTime`): scheduling code
+compares them with a "now" that is always UTC, and a naive value would silently shift by the
+local offset. The schema itself is created only by the Alembic migrations in `db/migrations`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints, so that migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A datetime column that only accepts aware datetimes and always returns UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: studyapp stores UTC only")
+        value = value.astimezone(dt.UTC)
+        # SQLite has no time zone type: store naive UTC text that sorts correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Deck(Base):
+    """One imported markdown file."""
+
+    __tablename__ = "decks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_path: Mapped[str] = mapped_column(String(1024), unique=True)
+    title: Mapped[str] = mapped_column(String(512))
+    format: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime]
+
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="deck", cascade="all, delete-orphan", passive_deletes=True
+    )
+    cards: Mapped[list[Card]] = relationship(back_populates="deck", passive_deletes=True)
+
+
+class Section(Base):
+    """A heading of a notes file with its own markdown body (the hierarchy is parent_id)."""
+
+    __tablename__ = "sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    level: Mapped[int]
+    title: Mapped[str] = mapped_column(String(512))
+    chapter: Mapped[str | None] = mapped_column(String(512))
+    markdown: Mapped[str] = mapped_column(Text)
+    source_line: Mapped[int]
+    end_line: Mapped[int]
+
+    deck: Mapped[Deck] = relationship(back_populates="sections")
+
+
+class Card(Base):
+    """A flashcard and its FSRS memory state.
+
+    `identity` is the hash of the normalised question within the deck: it survives re-imports,
+    so the review history stays with the card. `retired_at` is set when the source text is
+    gone; the row and its history are kept and come back if the text returns.
+    """
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        UniqueConstraint("deck_id", "identity", name="uq_cards_deck_identity"),
+        Index("ix_cards_queue", "retired_at", "suspended", "state", "due"),
+        Index("ix_cards_deck_position", "deck_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deck_id: Mapped[int] = mapped_column(ForeignKey("decks.id", ondelete="CASCADE"))
+    section_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sections.id", ondelete="SET NULL"), index=True
+    )
+    identity: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str | None] = mapped_column(String(512))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    context: Mapped[str] = mapped_column(Text, default="")
+    chapter: Mapped[str | None] = mapped_column(String(512), index=True)
+    source_file: Mapped[str] = mapped_column(String(1024))
+    source_line: Mapped[int]
+    position: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    retired_at: Mapped[dt.datetime | None]
+
+    # FSRS memory state. "new" cards have no stability yet.
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    step: Mapped[int | None] = mapped_column(Integer, default=0)
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    due: Mapped[dt.datetime | None]
+    last_review: Mapped[dt.datetime | None]
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    buried_until: Mapped[dt.datetime | None]
+    flag: Mapped[int] = mapped_column(Integer, default=0)
+
+    deck: Mapped[Deck] = relationship(back_populates="cards")
+    demo_links: Mapped[list[DemoLink]] = relationship(
+        back_populates="card", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ReviewLog(Base):
+    """One row per answer; `before`/`after` hold the full scheduling state, so undo is exact."""
+
+    __tablename__ = "review_log"
+    __table_args__ = (Index("ix_review_log_card_time", "card_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(index=True)
+    rating: Mapped[int] = mapped_column(
+        Integer, CheckConstraint("rating BETWEEN 1 AND 4", name="rating_range")
+    )
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    state_before: Mapped[str] = mapped_column(String(16))
+    state_after: Mapped[str] = mapped_column(String(16))
+    before: Mapped[dict[str, Any]]
+    after: Mapped[dict[str, Any]]
+
+
+class DemoLink(Base):
+    """A card or a notes section linked to a demo, explicitly (`demo:` link) or automatically."""
+
+    __tablename__ = "demo_links"
+    __table_args__ = (
+        CheckConstraint("(card_id IS NULL) <> (section_id IS NULL)", name="card_xor_section"),
+        UniqueConstraint("card_id", "section_id", "demo_name", name="uq_demo_links_target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cards.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sections.id", ondelete="CASCADE"), index=True
+    )
+    demo_name: Mapped[str] = mapped_column(String(64))
+    explicit: Mapped[bool] = mapped_column(Boolean)
+
+    card: Mapped[Card | None] = relationship(back_populates="demo_links")
+
+
+class DemoRun(Base):
+    """One launch of a demo: parameters, device, outcome and where its artifacts went."""
+
+    __tablename__ = "demo_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demo_name: Mapped[str] = mapped_column(String(64), index=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id", ondelete="SET NULL"))
+    parameters: Mapped[dict[str, Any]]
+    backend: Mapped[str | None] = mapped_column(String(32))
+    device: Mapped[str | None] = mapped_column(String(256))
+    precision: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(16))
+    exit_code: Mapped[int | None]
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    artifacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    artifact_dir: Mapped[str | None] = mapped_column(String(1024))
+    stderr_tail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Setting(Base):
+    """A user setting (desired retention, limits, day boundary...) as a JSON value."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)

@@ -1,0 +1,125 @@
+"""The parsed form of a deck: plain frozen dataclasses, each remembering its file and line."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class DeckFormat(StrEnum):
+    BOOK = "book"
+    NOTES = "notes"
+    CARDS = "cards"
+
+
+class CardKind(StrEnum):
+    BASIC = "basic"
+    REVERSED = "reversed"
+    CLOZE = "cloze"
+    DEFINITION = "definition"
+
+
+class ParseError(Exception):
+    """A file that cannot be imported at all. `str()` is the one-line message a user sees."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseWarning:
+    """Something in a readable file that did not become a card (or needs the user's eye)."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSection:
+    index: int
+    parent_index: int | None
+    level: int
+    title: str
+    chapter: str | None
+    markdown: str
+    line: int
+    end_line: int
+    demo_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCard:
+    kind: CardKind
+    question: str
+    answer: str
+    line: int
+    title: str | None = None
+    context: str = ""
+    chapter: str | None = None
+    section_index: int | None = None
+    demo_names: tuple[str, ...] = ()
+    generated: bool = False
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything shown on the card changes (not only the question)."""
+        text = "\x1f".join(
+            (
+                self.kind,
+                self.title or "",
+                self.question,
+                self.answer,
+                self.context,
+                self.chapter or "",
+                ",".join(self.demo_names),
+            )
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class ParsedDeck:
+    path: str
+    title: str
+    format: DeckFormat
+    sections: list[ParsedSection] = field(default_factory=list)
+    cards: list[ParsedCard] = field(default_factory=list)
+    warnings: list[ParseWarning] = field(default_factory=list)
+
+    def identities(self) -> list[str]:
+        """Each card's identity, in order; a repeated question gets an occurrence suffix so
+        that two cards asking the same thing are both kept."""
+        seen: dict[str, int] = {}
+        result = []
+        for card in self.cards:
+            base = question_key(card.question)
+            seen[base] = seen.get(base, 0) + 1
+            n = seen[base]
+            result.append(question_hash(base if n == 1 else f"{base}\x00{n}"))
+        return result
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def question_key(question: str) -> str:
+    """The question with case, punctuation, markup and spacing normalised away."""
+    return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", question).casefold()).strip()
+
+
+def question_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
