@@ -48,6 +48,8 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets a second instance read while one writes; foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -59,6 +61,12 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_immediate(connection: Any) -> None:
+    # A deferred transaction that reads, then writes, fails at once with SQLITE_BUSY when a
+    # second instance wrote in between; taking the write lock up front makes it wait instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def open_engine(url: str) -> Engine:
     """Create an engine for `url`; SQLite files get their folder, WAL and foreign keys."""
     path = sqlite_path(url)
@@ -67,6 +75,7 @@ def open_engine(url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
