@@ -102,7 +102,7 @@ def import_paths(
     targets, reports, folders = collect(paths)
     matcher = match_demos or _catalogue_matcher()
     with sessions() as session:
-        known = dict(session.execute(select(Deck.source_path, Deck.content_hash)).tuples().all())
+        known = dict(session.execute(select(Deck.source_path, Deck.content_hash)).all())
     for target in targets:
         reports.append(_import_file(sessions, target, known.get(str(target.path)), now, matcher))
     seen = {str(t.path) for t in targets}
@@ -252,7 +252,7 @@ def _sync(
         result = session.execute(
             insert(Card).returning(Card.id, Card.identity, sort_by_parameter_order=True), rows_new
         )
-        new_ids = {identity: card_id for card_id, identity in result.tuples()}
+        new_ids = {identity: card_id for card_id, identity in result}
 
     retiring = [existing[i].id for i in orphans if existing[i].retired_at is None]
     if retiring:

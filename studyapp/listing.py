@@ -83,5 +83,5 @@ def list_decks(sessions: sessionmaker[Session], now: dt.datetime) -> list[dict[s
                 "retired": retired,
                 "imported_at": deck.imported_at.isoformat(),
             }
-            for deck, cards, new, due, retired in session.execute(query).tuples()
+            for deck, cards, new, due, retired in session.execute(query)
         ]

@@ -1,0 +1,5 @@
+"""`python -m studyapp` is the `studyapp` command."""
+
+from studyapp.cli import main
+
+main()
