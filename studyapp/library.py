@@ -24,6 +24,8 @@ from studyapp.parsing import SUFFIXES, ParsedDeck, ParseError, read_source
 from studyapp.parsing.detect import parse_source
 from studyapp.parsing.model import question_key
 
+CARDS = Card.__table__
+DEMO_LINKS = DemoLink.__table__
 # A lightly edited question (typo, punctuation) scores above this against its old text.
 SIMILAR_QUESTION = 88.0
 
@@ -249,10 +251,16 @@ def _sync(
         session.execute(update(Card), rows_update)
     new_ids: dict[str, int] = {}
     if rows_new:
-        result = session.execute(
-            insert(Card).returning(Card.id, Card.identity, sort_by_parameter_order=True), rows_new
+        # Core executemany, then one query for the new ids: RETURNING in input order makes
+        # SQLAlchemy send one INSERT per row on SQLite, which costs as much as the parse.
+        session.connection().execute(CARDS.insert(), rows_new)
+        new_ids = dict(
+            session.execute(
+                select(Card.identity, Card.id).where(
+                    Card.deck_id == deck.id, Card.identity.in_([r["identity"] for r in rows_new])
+                )
+            ).all()
         )
-        new_ids = {identity: card_id for card_id, identity in result}
 
     retiring = [existing[i].id for i in orphans if existing[i].retired_at is None]
     if retiring:
@@ -314,18 +322,23 @@ def _replace_demo_links(
     for (card_id, identity, explicit), card in zip(links, parsed.cards, strict=True):
         target = card_id if card_id is not None else new_ids[identity]
         if explicit:
-            rows += [{"card_id": target, "demo_name": n, "explicit": True} for n in explicit]
+            rows += [
+                {"card_id": target, "section_id": None, "demo_name": n, "explicit": True}
+                for n in explicit
+            ]
         else:
             text = f"{card.title or ''}\n{card.question}\n{card.answer}\n{card.context}"
             rows += [
-                {"card_id": target, "demo_name": n, "explicit": False} for n in match_demos(text)
+                {"card_id": target, "section_id": None, "demo_name": n, "explicit": False}
+                for n in match_demos(text)
             ]
     for section, section_id in zip(parsed.sections, section_ids, strict=True):
         rows += [
-            {"section_id": section_id, "demo_name": n, "explicit": True} for n in section.demo_names
+            {"card_id": None, "section_id": section_id, "demo_name": n, "explicit": True}
+            for n in section.demo_names
         ]
     if rows:
-        session.execute(insert(DemoLink), rows)
+        session.connection().execute(DEMO_LINKS.insert(), rows)
 
 
 def _retire_gone(

@@ -39,7 +39,7 @@ def looks_like_book(blocks: Blocks) -> bool:
         if DECK_TITLE.match(line):
             return True
         has_question = has_question or bool(QUESTION.match(line))
-        has_opener = has_opener or bool(OPENER.match(line))
+        has_opener = has_opener or _is_opener(line)
         if has_question and has_opener:
             return True
     return False
@@ -55,16 +55,21 @@ def parse_book(path: str, blocks: Blocks) -> ParsedDeck:
         if blocks.in_code(index):
             current.lines.append(index)
             continue
-        if match := DECK_TITLE.match(line):
+        # Cheap first-character tests keep the regexes off ordinary text lines.
+        first = line.lstrip()[:1]
+        if first not in ("#", "*", "-"):
+            current.lines.append(index)
+            continue
+        if first == "#" and (match := DECK_TITLE.match(line)):
             title = match.group(1) or title
             continue
-        if match := CHAPTER.match(line):
+        if first == "*" and (match := CHAPTER.match(line)):
             chapter = match.group(1) or None
             # A marker inside a card belongs to the cards that follow it.
             if not _has_text(blocks, current.lines):
                 current.chapter = chapter
             continue
-        if SEPARATOR.match(line):
+        if first == "-" and SEPARATOR.match(line):
             chunks.append(current)
             current = _Chunk(chapter)
             continue
@@ -146,9 +151,13 @@ def _parse_chunk(path: str, blocks: Blocks, chunk: _Chunk, deck: ParsedDeck) -> 
             deck.cards.append(_card(question, answer, line, title, context, chunk.chapter))
 
 
+def _is_opener(line: str) -> bool:
+    return line.rstrip().endswith("??x") and OPENER.match(line) is not None
+
+
 def _find_opener(blocks: Blocks, segment: list[int]) -> int | None:
     for position, index in enumerate(segment):
-        if not blocks.in_code(index) and OPENER.match(blocks.lines[index]):
+        if not blocks.in_code(index) and _is_opener(blocks.lines[index]):
             return position
     return None
 
@@ -166,7 +175,7 @@ def _answer(path: str, blocks: Blocks, segment: list[int], deck: ParsedDeck, fir
         if line.strip() in CLOSER_LINE:
             _trailing(path, blocks, rest[position + 1 :], deck)
             break
-        if match := CLOSER_END.match(line):
+        if line.rstrip().endswith(("x?", "??")) and (match := CLOSER_END.match(line)):
             answer.append(match.group(1))
             _trailing(path, blocks, rest[position + 1 :], deck)
             break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from studyapp.parsing.blocks import parse_blocks
@@ -10,13 +11,18 @@ from studyapp.parsing.model import ParsedDeck
 from studyapp.parsing.notes import parse_notes
 from studyapp.parsing.source import SourceText, read_source
 
+BOOK_MARKERS = re.compile(r"^#\s+Flashcards:|^\s*:p\s", re.M)
+
 
 def parse_text(path: str, text: str) -> ParsedDeck:
     """Parse markdown already in memory. Raises `ParseError` for a file that cannot be read."""
-    blocks = parse_blocks(path, text)
-    if looks_like_book(blocks):
-        return parse_book(path, blocks)
-    return parse_notes(path, blocks)
+    if BOOK_MARKERS.search(text):
+        # Markers may sit inside code blocks (a file documenting the format): confirm them
+        # outside code before trusting them.
+        blocks = parse_blocks(path, text, structure=False)
+        if looks_like_book(blocks):
+            return parse_book(path, blocks)
+    return parse_notes(path, parse_blocks(path, text))
 
 
 def parse_source(source: SourceText) -> ParsedDeck:
