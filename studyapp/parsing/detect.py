@@ -16,6 +16,8 @@ BOOK_MARKERS = re.compile(r"^#\s+Flashcards:|^\s*:p\s", re.M)
 
 def parse_text(path: str, text: str) -> ParsedDeck:
     """Parse markdown already in memory. Raises `ParseError` for a file that cannot be read."""
+    # markdown-it splits lines on \r too; line numbers must agree with it.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if BOOK_MARKERS.search(text):
         # Markers may sit inside code blocks (a file documenting the format): confirm them
         # outside code before trusting them.
