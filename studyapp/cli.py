@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -199,6 +200,65 @@ def decks_command(as_json: JsonOption = False) -> None:
             )
         )
     console.print(table)
+
+
+@app.command("optimize")
+def optimize_command(
+    revlog: Annotated[
+        Path | None,
+        typer.Option(
+            "--revlog",
+            help="Fit to this CSV (card_id,review_rating,review_time,"
+            "review_duration) instead of the database's review log.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fit FSRS parameters to your review history, save them and reschedule the cards."""
+    from dataclasses import replace
+
+    from studyapp.optimize import (
+        TooLittleHistory,
+        fit,
+        history_from_csv,
+        history_from_database,
+        reschedule,
+    )
+    from studyapp.parsing import ParseError
+    from studyapp.settings import load_scheduler_settings, save_scheduler_settings
+
+    store = _open()
+    settings = load_scheduler_settings(store.sessions)
+    try:
+        if revlog is not None:
+            history = history_from_csv(revlog)
+            source = str(revlog)
+        else:
+            with store.sessions() as session:
+                history = history_from_database(session)
+            source = "database"
+        result = fit(history, settings, source)
+    except (ParseError, TooLittleHistory) as error:
+        errors.print(f"studyapp optimize: {error}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    settings = replace(settings, parameters=tuple(result.parameters))
+    save_scheduler_settings(store.sessions, settings)
+    result.rescheduled = reschedule(store.sessions, settings, utc_now())
+    store.close()
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=2))
+        return
+    table = Table(
+        title=f"FSRS parameters fitted to {result.reviews} reviews of "
+        f"{result.cards} cards ({result.source})"
+    )
+    table.add_column("parameters")
+    table.add_column("log loss", justify="right")
+    table.add_column("RMSE (bins)", justify="right")
+    for name, figures in (("default", result.default), ("fitted", result.fitted)):
+        table.add_row(name, f"{figures['log_loss']:.4f}", f"{figures['rmse_bins']:.4f}")
+    console.print(table)
+    console.print(f"Saved; {result.rescheduled} cards rescheduled.")
 
 
 def _short(text: str, width: int = 80) -> str:
