@@ -14,9 +14,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import cast
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Card, Deck, DemoLink, Section
@@ -24,8 +25,8 @@ from studyapp.parsing import SUFFIXES, ParsedDeck, ParseError, read_source
 from studyapp.parsing.detect import parse_source
 from studyapp.parsing.model import question_key
 
-CARDS = Card.__table__
-DEMO_LINKS = DemoLink.__table__
+CARDS = cast(Table, Card.__table__)
+DEMO_LINKS = cast(Table, DemoLink.__table__)
 # A lightly edited question (typo, punctuation) scores above this against its old text.
 SIMILAR_QUESTION = 88.0
 
@@ -244,7 +245,9 @@ def _sync(
     if rows_update:
         # Identities move between rows when questions are edited; park them first so the
         # (deck, identity) unique constraint never sees a transient duplicate.
-        moved = [r for r in rows_update if existing_by_id[r["id"]].identity != r["identity"]]
+        moved = [
+            r for r in rows_update if existing_by_id[cast(int, r["id"])].identity != r["identity"]
+        ]
         if moved:
             parked = [{"id": r["id"], "identity": f"~{r['id']}"} for r in moved]
             session.execute(update(Card), parked)
@@ -355,11 +358,12 @@ def _retire_gone(
                 continue
             if not any(path.is_relative_to(folder) for folder in folders):
                 continue
-            retired = session.execute(
+            result = session.execute(
                 update(Card)
                 .where(Card.deck_id == deck.id, Card.retired_at.is_(None))
                 .values(retired_at=now)
-            ).rowcount
+            )
+            retired = cast(CursorResult[tuple[()]], result).rowcount
             # The file may come back: then it must be parsed again, not skipped as unchanged.
             deck.content_hash = ""
             reports.append(

@@ -34,7 +34,8 @@ def list_cards(
                 .where(DemoLink.card_id.in_(ids[start : start + 500]))
                 .order_by(DemoLink.id)
             ):
-                links.setdefault(card_id, []).append(name)
+                if card_id is not None:
+                    links.setdefault(card_id, []).append(name)
     return [
         {
             "id": card.id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Card, ReviewLog
@@ -63,8 +63,8 @@ class TodayCounts:
     seconds: float
 
 
-def _reviewable(scope: QueueScope, now: dt.datetime):  # type: ignore[no-untyped-def]
-    conditions = [
+def _reviewable(scope: QueueScope, now: dt.datetime) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
         Card.retired_at.is_(None),
         Card.suspended.is_(False),
         (Card.buried_until.is_(None)) | (Card.buried_until <= now),

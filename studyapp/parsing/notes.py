@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePath
+from typing import Protocol
 
 from markdown_it.token import Token
 
@@ -62,6 +64,19 @@ NOT_A_TERM = {
     "how",
 }
 MAX_TERM_WORDS = 8
+
+
+class AddCard(Protocol):
+    def __call__(
+        self,
+        kind: CardKind,
+        question: str,
+        answer: str,
+        line: int,
+        *,
+        generated: bool = False,
+        extra: str = "",
+    ) -> None: ...
 
 
 @dataclass(slots=True)
@@ -254,7 +269,7 @@ def _outside_code(text: str, replace: Callable[[str], str]) -> str:
     return "".join(parts)
 
 
-def _cloze_cards(content: str, start: int, add) -> bool:  # type: ignore[no-untyped-def]
+def _cloze_cards(content: str, start: int, add: AddCard) -> bool:
     masked = _mask_code_spans(content)
     anki = ANKI_CLOZE.findall(masked)
     highlights = HIGHLIGHT.findall(masked)
@@ -276,20 +291,20 @@ def _cloze_cards(content: str, start: int, add) -> bool:  # type: ignore[no-unty
         def show(m: re.Match[str], n: int = number) -> str:
             return f"**{m.group(2)}**" if int(m.group(1)) == n else m.group(2)
 
-        question = _outside_code(text, lambda part, f=hide: ANKI_CLOZE.sub(f, part))
-        answer = _outside_code(text, lambda part, f=show: ANKI_CLOZE.sub(f, part))
+        question = _outside_code(text, partial(ANKI_CLOZE.sub, hide))
+        answer = _outside_code(text, partial(ANKI_CLOZE.sub, show))
         add(CardKind.CLOZE, question, answer, start)
     return True
 
 
-def _multiline_card(  # type: ignore[no-untyped-def]
+def _multiline_card(
     path: str,
     blocks: Blocks,
     paragraph: list[str],
     start: int,
     end: int,
     consumed: bytearray,
-    add,
+    add: AddCard,
     deck: ParsedDeck,
 ) -> bool:
     marks = [p for p, text in enumerate(paragraph) if text.strip() in ("?", "??")]
@@ -321,9 +336,7 @@ def _multiline_card(  # type: ignore[no-untyped-def]
     return True
 
 
-def _definition_card(  # type: ignore[no-untyped-def]
-    blocks: Blocks, item: Token, content: str, start: int, add
-) -> None:
+def _definition_card(blocks: Blocks, item: Token, content: str, start: int, add: AddCard) -> None:
     first_line = content.split("\n", 1)[0]
     match = DEFINITION.match(content)
     if not match or ":" not in first_line:
