@@ -14,8 +14,27 @@ from fsrs import Card, Rating, Scheduler
 START = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
 # A learner who forgets faster than FSRS' defaults assume (lower initial stabilities).
 TRUE_PARAMETERS = (
-    0.1, 0.6, 1.2, 4.0, 6.4133, 0.8334, 3.0194, 0.001, 1.6, 0.1666, 0.796, 1.4835,
-    0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
+    0.1,
+    0.6,
+    1.2,
+    4.0,
+    6.4133,
+    0.8334,
+    3.0194,
+    0.001,
+    1.6,
+    0.1666,
+    0.796,
+    1.4835,
+    0.0614,
+    0.2629,
+    1.6483,
+    0.6014,
+    1.8729,
+    0.5425,
+    0.0912,
+    0.0658,
+    0.1542,
 )
 
 

@@ -25,8 +25,18 @@ from studyapp.store import open_store
 FILES = 100
 CARDS_PER_FILE = 100
 NOW = dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC)
-TOPICS = ["encoder", "decoder", "latent space", "critic", "generator", "attention",
-          "diffusion step", "coupling layer", "energy", "pixel ordering"]
+TOPICS = [
+    "encoder",
+    "decoder",
+    "latent space",
+    "critic",
+    "generator",
+    "attention",
+    "diffusion step",
+    "coupling layer",
+    "energy",
+    "pixel ordering",
+]
 
 
 def card_text(file: int, card: int, rng: random.Random) -> str:
@@ -57,7 +67,9 @@ def write_library(folder: Path) -> list[Path]:
     return paths
 
 
-def best_of(runs: int, action: Callable[[], None], setup: Callable[[], None] | None = None) -> float:
+def best_of(
+    runs: int, action: Callable[[], None], setup: Callable[[], None] | None = None
+) -> float:
     times = []
     for _ in range(runs):
         if setup:
@@ -131,16 +143,37 @@ def _run(work: Path) -> int:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = [
         {"name": "bare markdown-it parse", "value": bare, "unit": "s"},
-        {"name": "fresh import", "value": fresh, "unit": "s", "ratio_to_parse": fresh / bare,
-         "target": "≤ 1.5× bare parse", "ok": fresh <= 1.5 * bare},
+        {
+            "name": "fresh import",
+            "value": fresh,
+            "unit": "s",
+            "ratio_to_parse": fresh / bare,
+            "target": "≤ 1.5× bare parse",
+            "ok": fresh <= 1.5 * bare,
+        },
         {"name": "fresh import / bare parse", "value": fresh / bare, "unit": "×"},
-        {"name": "re-import, no change", "value": unchanged, "unit": "s",
-         "ratio_to_fresh": unchanged / fresh, "ratio_to_parse": unchanged / bare,
-         "target": "≤ 0.1× fresh import", "ok": unchanged <= 0.1 * fresh},
+        {
+            "name": "re-import, no change",
+            "value": unchanged,
+            "unit": "s",
+            "ratio_to_fresh": unchanged / fresh,
+            "ratio_to_parse": unchanged / bare,
+            "target": "≤ 0.1× fresh import",
+            "ok": unchanged <= 0.1 * fresh,
+        },
         {"name": "re-import, no change / fresh", "value": unchanged / fresh, "unit": "×"},
-        {"name": "re-import, 1% edited", "value": edited, "unit": "s",
-         "ratio_to_parse": edited / bare},
-        {"name": "peak memory (RSS)", "value": peak_mb, "unit": "MB", "target": "≤ 200 MB",
-         "ok": peak_mb <= 200},
+        {
+            "name": "re-import, 1% edited",
+            "value": edited,
+            "unit": "s",
+            "ratio_to_parse": edited / bare,
+        },
+        {
+            "name": "peak memory (RSS)",
+            "value": peak_mb,
+            "unit": "MB",
+            "target": "≤ 200 MB",
+            "ok": peak_mb <= 200,
+        },
     ]
     return report("import", figures, {"files": FILES, "cards": FILES * CARDS_PER_FILE})
