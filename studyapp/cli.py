@@ -74,7 +74,9 @@ def _open() -> Any:
     try:
         store = open_store(state.db)
     except Exception as error:  # an unreachable server, a corrupt file: one line, no trace
-        errors.print(f"studyapp: cannot open the database: {error}", markup=False)
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        errors.print(f"studyapp: cannot open the database: {reason}", markup=False,
+                     soft_wrap=True)
         raise typer.Exit(2) from None
     if store.migration_backup is not None:
         errors.print(f"Database upgraded; the old file was copied to {store.migration_backup}")
@@ -259,6 +261,15 @@ def optimize_command(
         table.add_row(name, f"{figures['log_loss']:.4f}", f"{figures['rmse_bins']:.4f}")
     console.print(table)
     console.print(f"Saved; {result.rescheduled} cards rescheduled.")
+
+
+def _register_subcommands() -> None:
+    from studyapp.demo_commands import demo_app
+
+    app.add_typer(demo_app, name="demo", help="List, inspect and run the Keras demos.")
+
+
+_register_subcommands()
 
 
 def _short(text: str, width: int = 80) -> str:

@@ -91,7 +91,7 @@ def _bad(tmp_path: Path, name: str) -> Path:
     [
         ("missing.md", "{path}: no such file or folder"),
         ("empty-folder", "{path}: folder holds no markdown (.md, .markdown, .txt)"),
-        ("binary.md", "{path}:1: binary file, not markdown text"),
+        ("binary.md", "{path}: binary file, not markdown text"),
         ("latin1.md", "{path}:3: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
         ("empty.md", "{path}: empty file"),
         ("huge.md", "{path}: file is 21.0 MB; the limit is 20 MB"),

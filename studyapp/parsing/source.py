@@ -44,7 +44,7 @@ def read_source(path: Path, display: str | None = None) -> SourceText:
 def decode_source(name: str, data: bytes) -> SourceText:
     nul = data.find(b"\x00", 0, 65536)
     if nul >= 0:
-        raise ParseError(name, "binary file, not markdown text", data.count(b"\n", 0, nul) + 1)
+        raise ParseError(name, "binary file, not markdown text")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
