@@ -1,0 +1,11 @@
+"""Runnable Keras 3 demos of *Generative Deep Learning* (2nd ed.), one module per demo.
+
+Each demo runs in its own process, `python -m demos.<module> [options]`, and reports what it does
+as JSON lines on stdout (see `demos.events`). The shared pieces: `options` (the command line),
+`entrypoint` (the process lifecycle), `device` (devices and precision), `data` (datasets),
+`events`, `progress_callback`, `figures` and `classification`.
+
+Importing this package must stay cheap and must not import keras or a backend: the backend is
+chosen from the command line, and KERAS_BACKEND has to be set before keras is first imported.
+The app lists the demos through `studyapp.demo_catalogue`, which does not import this package.
+"""

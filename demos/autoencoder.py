@@ -1,0 +1,184 @@
+"""Chapter 3 demo: the book's convolutional autoencoder with a 2-D latent space, on Fashion-MNIST.
+
+    python -m demos.autoencoder [--quick] [--data auto|offline|PATH] ...
+
+Fashion-MNIST padded to 32×32×1 and scaled to [0, 1]. Encoder: three Conv2D (32, 64, 128
+filters, kernel 3, stride 2, relu) -> Flatten -> Dense 2. Decoder: Dense -> Reshape 4×4×128 ->
+three Conv2DTranspose (128, 64, 32, stride 2, relu) -> Conv2D 1 sigmoid. Adam, binary
+cross-entropy, batch 100, 3 epochs, as in the book.
+
+Artifacts: `reconstructions.png` (test images above their reconstructions), `samples.png`
+(decodings of points drawn uniformly from the embedding's bounding box, the book's way of
+showing why a plain autoencoder is a poor generator) and `latent_space.png` (the test set's
+embeddings coloured by class, the sampled points highlighted).
+
+The decoder and the artifact code are shared with `demos.vae`. keras is imported inside the
+functions: the entry point sets KERAS_BACKEND before the first keras import.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from demos.data import ImageData
+from demos.entrypoint import DemoRun, DemoSpec, run
+from demos.figures import image_grid, latent_scatter
+from demos.options import TrainingDefaults
+
+NAME = "autoencoder"
+IMAGE_SHAPE = (32, 32, 1)
+EMBEDDING_DIM = 2
+#: Feature-map shape where the encoder flattens and the decoder un-flattens (32 / 2**3 = 4).
+SHAPE_BEFORE_FLATTENING = (4, 4, 128)
+DEFAULTS = TrainingDefaults(epochs=3, batch_size=100, quick_epochs=3, quick_steps_per_epoch=15)
+#: How many test images the latent-space plot shows (the book uses 5,000).
+LATENT_PLOT_EXAMPLES = 5000
+SAMPLE_GRID = (3, 6)  # rows, columns: the book's 6×3 grid of decoded samples
+
+
+def scale_images(images: np.ndarray) -> np.ndarray:
+    """uint8 0..255 -> float32 0..1 (the decoder ends in a sigmoid)."""
+    return images.astype("float32") / 255.0
+
+
+def build_encoder(image_shape: tuple[int, int, int] = IMAGE_SHAPE) -> Any:
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=image_shape, name="encoder_input")
+    x = inputs
+    for filters in (32, 64, 128):
+        x = layers.Conv2D(filters, 3, strides=2, activation="relu", padding="same")(x)
+    x = layers.Flatten()(x)
+    outputs = layers.Dense(EMBEDDING_DIM, name="encoder_output", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="encoder")
+
+
+def build_decoder(channels: int = IMAGE_SHAPE[-1]) -> Any:
+    """The decoder of the book's autoencoder and VAE: a 2-D point to a 32×32 image."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(EMBEDDING_DIM,), name="decoder_input")
+    x = layers.Dense(int(np.prod(SHAPE_BEFORE_FLATTENING)))(inputs)
+    x = layers.Reshape(SHAPE_BEFORE_FLATTENING)(x)
+    for filters in (128, 64, 32):
+        x = layers.Conv2DTranspose(filters, 3, strides=2, activation="relu", padding="same")(x)
+    # float32 output under a mixed policy: the cross-entropy of a float16 sigmoid saturates.
+    outputs = layers.Conv2D(
+        channels, 3, padding="same", activation="sigmoid", name="decoder_output", dtype="float32"
+    )(x)
+    return keras.Model(inputs, outputs, name="decoder")
+
+
+def build_autoencoder() -> tuple[Any, Any, Any]:
+    """(autoencoder, encoder, decoder)."""
+    import keras
+
+    encoder, decoder = build_encoder(), build_decoder()
+    inputs = keras.Input(shape=IMAGE_SHAPE)
+    return keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder"), encoder, decoder
+
+
+def write_latent_artifacts(
+    demo: DemoRun,
+    data: ImageData,
+    *,
+    embeddings: np.ndarray,
+    reconstructions: np.ndarray,
+    samples: np.ndarray,
+    sample_points: np.ndarray,
+    sample_title: str,
+) -> None:
+    """Write and announce reconstructions.png, samples.png and latent_space.png."""
+    shown = min(10, len(reconstructions))
+    originals = scale_images(data.x_test[:shown])
+    pairs = np.concatenate([originals, reconstructions[:shown]])
+    demo.artifact(
+        "reconstructions",
+        image_grid(
+            pairs,
+            demo.out_dir / "reconstructions.png",
+            columns=shown,
+            title="Test images (top) and their reconstructions (bottom)",
+        ),
+    )
+    demo.artifact(
+        "samples",
+        image_grid(
+            samples, demo.out_dir / "samples.png", columns=SAMPLE_GRID[1], title=sample_title
+        ),
+    )
+    labels = None if data.y_test is None else data.y_test[: len(embeddings)]
+    demo.artifact(
+        "latent-space",
+        latent_scatter(
+            embeddings,
+            demo.out_dir / "latent_space.png",
+            labels=labels,
+            class_names=data.class_names,
+            title=f"{demo.options.demo}: 2-D latent space of {data.name} test images",
+            highlight=sample_points,
+        ),
+    )
+
+
+def train(demo: DemoRun) -> dict[str, float]:
+    import keras
+
+    data = demo.load_images("fashion_mnist", IMAGE_SHAPE, labelled=None)
+    x_train, x_test = scale_images(data.x_train), scale_images(data.x_test)
+    autoencoder, encoder, decoder = build_autoencoder()
+    autoencoder.compile(optimizer=keras.optimizers.Adam(), loss="binary_crossentropy")
+    autoencoder.fit(
+        x_train,
+        x_train,
+        epochs=demo.options.epochs,
+        batch_size=demo.options.batch_size,
+        shuffle=True,
+        validation_data=(x_test, x_test),
+        verbose=0,
+        callbacks=[demo.progress_callback()],
+    )
+    test_loss = float(autoencoder.evaluate(x_test, x_test, batch_size=500, verbose=0))
+
+    examples = x_test[:LATENT_PLOT_EXAMPLES]
+    embeddings = np.asarray(encoder.predict(examples, batch_size=500, verbose=0))
+    reconstructions = np.asarray(decoder.predict(embeddings[:10], verbose=0))
+    # The book samples uniformly inside the embeddings' bounding box.
+    rng = np.random.default_rng(demo.options.seed)
+    points = rng.uniform(
+        embeddings.min(axis=0), embeddings.max(axis=0), size=(int(np.prod(SAMPLE_GRID)), 2)
+    ).astype("float32")
+    samples = np.asarray(decoder.predict(points, verbose=0))
+    write_latent_artifacts(
+        demo,
+        data,
+        embeddings=embeddings,
+        reconstructions=reconstructions,
+        samples=samples,
+        sample_points=points,
+        sample_title="Decoded points drawn uniformly from the latent bounding box",
+    )
+    return {"test_loss": test_loss}
+
+
+SPEC = DemoSpec(
+    name=NAME,
+    title="Convolutional autoencoder on Fashion-MNIST (Generative Deep Learning, chapter 3)",
+    dataset="fashion_mnist",
+    defaults=DEFAULTS,
+    train=train,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(SPEC, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""Chapter 4 demo: the book's deep convolutional GAN (DCGAN).
+
+    python -m demos.dcgan [--quick] [--data auto|offline|PATH] ...
+
+The book trains on 64×64 greyscale LEGO brick photos from Kaggle, which this app cannot
+download. By default the demo trains on **Fashion-MNIST** (`keras.datasets.fashion_mnist`,
+padded to 32×32×1; the same download as the chapter 3 demos); `--data PATH` accepts a folder of
+images such as the LEGO dataset's `dataset/` folder, which trains at the book's 64×64.
+
+Architecture, as in the book, with one stride-2 block fewer at 32×32: a discriminator of
+Conv2D (kernel 4, stride 2, no bias) + BatchNorm (momentum 0.9) + LeakyReLU 0.2 + Dropout 0.3
+blocks (64, 128, 256[, 512] filters) ending in a 4×4 valid Conv2D with a sigmoid; a generator
+from a 100-d normal vector through Conv2DTranspose (kernel 4) + BatchNorm + LeakyReLU blocks to a
+tanh image in [-1, 1]. Adam 2e-4 (beta_1 0.5) for both, batch 128, noisy labels (real labels in
+[1, 1.1], fake in [-0.1, 0]). The `loss` of the progress events is the discriminator's loss.
+
+The adversarial step updates two models with two optimizers from one forward pass, so it is a
+hand-written `train_step`. The losses are `keras.ops`; only taking the gradients is
+backend-specific (a GradientTape on TensorFlow, `torch.autograd.grad` on PyTorch; JAX needs a
+stateless step that is not written yet and is refused with a clear message). Under
+`mixed_float16` both optimizers are wrapped in a `LossScaleOptimizer` and the step scales each
+loss before differentiating; the wrapper unscales and skips non-finite steps.
+
+Artifact: `samples.png`, a 3×10 grid of generated images. keras is imported inside the
+functions: the entry point sets KERAS_BACKEND before the first keras import.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from demos.data import holds_fashion_mnist_files
+from demos.entrypoint import DemoRun, DemoSpec, run
+from demos.figures import image_grid
+from demos.options import TrainingDefaults
+
+NAME = "dcgan"
+Z_DIM = 100
+CHANNELS = 1
+#: Fashion-MNIST is padded to 32×32 like in chapter 3; image folders train at the book's 64×64.
+FASHION_IMAGE_SIZE = 32
+FOLDER_IMAGE_SIZE = 64
+LEARNING_RATE = 2e-4
+ADAM_BETA_1 = 0.5
+ADAM_BETA_2 = 0.999
+NOISE_PARAM = 0.1
+#: The book runs 300 epochs over 40,000 LEGO images; Fashion-MNIST has 60,000 simpler images.
+DEFAULTS = TrainingDefaults(epochs=25, batch_size=128, quick_epochs=3, quick_steps_per_epoch=8)
+SAMPLE_GRID = (3, 10)  # rows, columns, as in the book
+
+
+def image_size_for(data: str) -> int:
+    """64 for a folder of images (the book's LEGO size), else 32 (padded Fashion-MNIST)."""
+    if data in ("auto", "offline") or holds_fashion_mnist_files(Path(data)):
+        return FASHION_IMAGE_SIZE
+    return FOLDER_IMAGE_SIZE
+
+
+def _blocks(image_size: int) -> int:
+    # Each stride-2 block halves (discriminator) or doubles (generator) the side; both ends
+    # meet at 4×4, where a kernel-4 valid convolution maps to or from a single pixel.
+    blocks = int(math.log2(image_size)) - 2
+    if image_size != 4 * 2**blocks or blocks < 2:
+        raise ValueError(f"image size must be a power of two >= 16, not {image_size}")
+    return blocks
+
+
+def build_discriminator(image_size: int = FASHION_IMAGE_SIZE, channels: int = CHANNELS) -> Any:
+    import keras
+    from keras import layers
+
+    filters = [64 * 2**i for i in range(_blocks(image_size))]
+    inputs = keras.Input(shape=(image_size, image_size, channels))
+    x = layers.Conv2D(filters[0], 4, strides=2, padding="same", use_bias=False)(inputs)
+    x = layers.LeakyReLU(negative_slope=0.2)(x)
+    x = layers.Dropout(0.3)(x)
+    for width in filters[1:]:
+        x = layers.Conv2D(width, 4, strides=2, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.LeakyReLU(negative_slope=0.2)(x)
+        x = layers.Dropout(0.3)(x)
+    x = layers.Conv2D(
+        1, 4, strides=1, padding="valid", use_bias=False, activation="sigmoid", dtype="float32"
+    )(x)
+    outputs = layers.Flatten(dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="discriminator")
+
+
+def build_generator(image_size: int = FASHION_IMAGE_SIZE, channels: int = CHANNELS) -> Any:
+    import keras
+    from keras import layers
+
+    filters = [64 * 2**i for i in reversed(range(_blocks(image_size)))]
+    inputs = keras.Input(shape=(Z_DIM,))
+    x = layers.Reshape((1, 1, Z_DIM))(inputs)
+    x = layers.Conv2DTranspose(filters[0], 4, strides=1, padding="valid", use_bias=False)(x)
+    x = layers.BatchNormalization(momentum=0.9)(x)
+    x = layers.LeakyReLU(negative_slope=0.2)(x)
+    for width in filters[1:]:
+        x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.LeakyReLU(negative_slope=0.2)(x)
+    outputs = layers.Conv2DTranspose(
+        channels, 4, strides=2, padding="same", use_bias=False, activation="tanh", dtype="float32"
+    )(x)
+    return keras.Model(inputs, outputs, name="generator")
+
+
+def build_dcgan(
+    image_size: int = FASHION_IMAGE_SIZE, *, seed: int | None = None
+) -> tuple[Any, Any, Any]:
+    """(dcgan, discriminator, generator); call `dcgan.compile()` before `fit`."""
+    import keras
+    from keras import ops
+
+    # Defined here, not at module level: keras may only be imported once the entry point has
+    # chosen the backend.
+    class DCGAN(keras.Model):
+        def __init__(self, discriminator: Any, generator: Any, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.discriminator = discriminator
+            self.generator = generator
+            self.seed_generator = keras.random.SeedGenerator(seed)
+            self.d_loss_metric = keras.metrics.Mean(name="d_loss")
+            self.d_real_acc_metric = keras.metrics.BinaryAccuracy(name="d_real_acc")
+            self.d_fake_acc_metric = keras.metrics.BinaryAccuracy(name="d_fake_acc")
+            self.d_acc_metric = keras.metrics.BinaryAccuracy(name="d_acc")
+            self.g_loss_metric = keras.metrics.Mean(name="g_loss")
+            self.g_acc_metric = keras.metrics.BinaryAccuracy(name="g_acc")
+            self.loss_fn = keras.losses.BinaryCrossentropy()
+
+        def compile(self, **kwargs: Any) -> None:
+            backend = keras.backend.backend()
+            if backend not in ("tensorflow", "torch"):
+                raise NotImplementedError(
+                    f"the DCGAN train step is written for the tensorflow and torch backends, "
+                    f"not {backend}; pass --backend tensorflow"
+                )
+            super().compile(**kwargs)
+            adam = {"learning_rate": LEARNING_RATE, "beta_1": ADAM_BETA_1, "beta_2": ADAM_BETA_2}
+            self.d_optimizer = keras.optimizers.Adam(**adam)
+            self.g_optimizer = keras.optimizers.Adam(**adam)
+            if keras.mixed_precision.global_policy().name == "mixed_float16":
+                # What compile() does for a single optimizer, done for both of ours.
+                self.d_optimizer = keras.optimizers.LossScaleOptimizer(self.d_optimizer)
+                self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer)
+            # Build the optimizer state now rather than inside the first traced step.
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+            self.g_optimizer.build(self.generator.trainable_variables)
+
+        @property
+        def metrics(self) -> list[Any]:
+            return [
+                self.d_loss_metric,
+                self.d_real_acc_metric,
+                self.d_fake_acc_metric,
+                self.d_acc_metric,
+                self.g_loss_metric,
+                self.g_acc_metric,
+            ]
+
+        def call(self, z: Any, training: bool = False) -> Any:
+            return self.generator(z, training=training)
+
+        def adversarial_losses(self, real_images: Any) -> dict[str, Any]:
+            """One forward pass of both players; the book's losses, in keras.ops."""
+            batch_size = ops.shape(real_images)[0]
+            z = keras.random.normal((batch_size, Z_DIM), seed=self.seed_generator)
+            generated = self.generator(z, training=True)
+            real_predictions = self.discriminator(real_images, training=True)
+            fake_predictions = self.discriminator(generated, training=True)
+            real_labels = ops.ones_like(real_predictions)
+            fake_labels = ops.zeros_like(fake_predictions)
+            # Noisy labels keep the discriminator from becoming certain too early.
+            real_noisy = real_labels + NOISE_PARAM * keras.random.uniform(
+                ops.shape(real_predictions), seed=self.seed_generator
+            )
+            fake_noisy = fake_labels - NOISE_PARAM * keras.random.uniform(
+                ops.shape(fake_predictions), seed=self.seed_generator
+            )
+            d_loss = (
+                self.loss_fn(real_noisy, real_predictions)
+                + self.loss_fn(fake_noisy, fake_predictions)
+            ) / 2.0
+            g_loss = self.loss_fn(real_labels, fake_predictions)
+            return {
+                "d_loss": d_loss,
+                "g_loss": g_loss,
+                "real_predictions": real_predictions,
+                "fake_predictions": fake_predictions,
+                "real_labels": real_labels,
+                "fake_labels": fake_labels,
+            }
+
+        def train_step(self, data: Any) -> dict[str, Any]:
+            real_images = data[0] if isinstance(data, tuple | list) else data
+            d_vars = self.discriminator.trainable_variables
+            g_vars = self.generator.trainable_variables
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf  # only for the gradient tape
+
+                with tf.GradientTape(persistent=True) as tape:
+                    out = self.adversarial_losses(real_images)
+                    d_scaled = self.d_optimizer.scale_loss(out["d_loss"])
+                    g_scaled = self.g_optimizer.scale_loss(out["g_loss"])
+                d_grads = tape.gradient(d_scaled, d_vars)
+                g_grads = tape.gradient(g_scaled, g_vars)
+                del tape
+                self.d_optimizer.apply(d_grads, d_vars)
+                self.g_optimizer.apply(g_grads, g_vars)
+            else:
+                import torch
+
+                out = self.adversarial_losses(real_images)
+                d_grads = torch.autograd.grad(
+                    self.d_optimizer.scale_loss(out["d_loss"]),
+                    [v.value for v in d_vars],
+                    retain_graph=True,
+                )
+                g_grads = torch.autograd.grad(
+                    self.g_optimizer.scale_loss(out["g_loss"]), [v.value for v in g_vars]
+                )
+                with torch.no_grad():
+                    self.d_optimizer.apply(list(d_grads), d_vars)
+                    self.g_optimizer.apply(list(g_grads), g_vars)
+            return self._record(out)
+
+        def _record(self, out: dict[str, Any]) -> dict[str, Any]:
+            self.d_loss_metric.update_state(out["d_loss"])
+            self.d_real_acc_metric.update_state(out["real_labels"], out["real_predictions"])
+            self.d_fake_acc_metric.update_state(out["fake_labels"], out["fake_predictions"])
+            self.d_acc_metric.update_state(
+                ops.concatenate([out["real_labels"], out["fake_labels"]]),
+                ops.concatenate([out["real_predictions"], out["fake_predictions"]]),
+            )
+            self.g_loss_metric.update_state(out["g_loss"])
+            self.g_acc_metric.update_state(out["real_labels"], out["fake_predictions"])
+            return {m.name: m.result() for m in self.metrics}
+
+    discriminator = build_discriminator(image_size)
+    generator = build_generator(image_size)
+    return DCGAN(discriminator, generator, name="dcgan"), discriminator, generator
+
+
+def scale_images(images: np.ndarray) -> np.ndarray:
+    """uint8 0..255 -> float32 -1..1, the range of the generator's tanh."""
+    return (images.astype("float32") - 127.5) / 127.5
+
+
+def train(demo: DemoRun) -> dict[str, float]:
+    size = image_size_for(demo.options.data)
+    data = demo.load_images("fashion_mnist", (size, size, CHANNELS), labelled=False)
+    dcgan, _, generator = build_dcgan(size, seed=demo.options.seed)
+    dcgan.compile(jit_compile=demo.plan.jit_compile)
+    history = dcgan.fit(
+        scale_images(data.x_train),
+        epochs=demo.options.epochs,
+        batch_size=demo.options.batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=[demo.progress_callback(loss_key="d_loss")],
+    )
+    rng = np.random.default_rng(demo.options.seed)
+    z = rng.standard_normal((int(np.prod(SAMPLE_GRID)), Z_DIM)).astype("float32")
+    samples = np.asarray(generator.predict(z, verbose=0)) * 0.5 + 0.5
+    demo.artifact(
+        "samples",
+        image_grid(
+            samples,
+            demo.out_dir / "samples.png",
+            columns=SAMPLE_GRID[1],
+            title=f"DCGAN samples after {demo.options.epochs} epoch(s) on {data.name}",
+        ),
+    )
+    # A GAN has no test metric; report where both players ended.
+    return {name: float(values[-1]) for name, values in history.history.items()}
+
+
+SPEC = DemoSpec(
+    name=NAME,
+    title="Deep convolutional GAN (Generative Deep Learning, chapter 4)",
+    dataset="fashion_mnist",
+    defaults=DEFAULTS,
+    train=train,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(SPEC, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""What every demo process does around its training code.
+
+`run(spec)` is each demo's `main`: parse the shared options, keep stdout for events, pick the
+backend (KERAS_BACKEND must be set before keras is first imported), fail fast on missing data,
+choose devices and precision, seed, emit `device`, call the demo's `train`, emit `done`; and
+turn any uncaught failure into an `error` event and a non-zero exit status.
+
+`DemoRun` is what a demo's `train` function receives: the options, the device plan, and small
+services (load data and emit `dataset`, make the progress callback, record artifacts).
+
+This module must not import keras, tensorflow or numpy at import time: demo modules import it
+before the backend is chosen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from demos.data import DatasetUnavailable, check_available
+from demos.device import DevicePlan, apply_plan, plan_devices, visible_devices
+from demos.events import EventWriter, claim_stdout, to_json_value
+from demos.options import DemoOptions, OptionsError, TrainingDefaults, parse_options
+
+if TYPE_CHECKING:
+    from demos.data import ImageData
+    from demos.progress_callback import EventCallback
+
+#: Exit statuses: 1 for a failed run, 2 for a command line that could not be understood.
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+#: Test-set size of a --quick run: enough for a confusion matrix, quick to predict.
+QUICK_TEST_EXAMPLES = 1000
+
+
+class BackendUnavailable(RuntimeError):
+    """The backend chosen with --backend cannot be imported; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """A demo as the entry point sees it."""
+
+    name: str
+    """Hyphenated, as in the catalogue: "cnn-cifar10"."""
+    title: str
+    dataset: str
+    """Key of the Keras dataset it trains on, checked before the backend is imported."""
+    defaults: TrainingDefaults
+    train: Callable[[DemoRun], Mapping[str, float]]
+    """Trains, writes artifacts, returns the final metrics for the `done` event."""
+
+
+class DemoRun:
+    """The services a demo's `train` function uses."""
+
+    def __init__(self, options: DemoOptions, plan: DevicePlan, events: EventWriter) -> None:
+        self.options = options
+        self.plan = plan
+        self.events = events
+
+    @property
+    def out_dir(self) -> Path:
+        return self.options.out
+
+    def load_images(
+        self, key: str, shape: tuple[int, int, int], *, labelled: bool | None = True
+    ) -> ImageData:
+        """Load the demo's data for `--data`, cut it down for capped runs, emit `dataset`."""
+        from demos.data import load_images
+
+        options = self.options
+        train_limit = test_limit = None
+        if options.max_steps_per_epoch is not None:
+            train_limit = options.max_steps_per_epoch * options.batch_size
+            test_limit = QUICK_TEST_EXAMPLES
+        data = load_images(key, options.data, shape, labelled=labelled, limit=train_limit)
+        data = data.head(train_limit, test_limit)
+        self.events.emit("dataset", **data.event_fields())
+        return data
+
+    def progress_callback(self, *, loss_key: str = "loss") -> EventCallback:
+        from demos.progress_callback import EventCallback
+
+        return EventCallback(self.events, loss_key=loss_key)
+
+    def artifact(self, kind: str, path: Path, **fields: Any) -> Path:
+        """Announce a file the demo has written."""
+        if not path.is_file():
+            raise FileNotFoundError(f"artifact {kind} was not written: {path}")
+        self.events.emit("artifact", kind=kind, path=str(path.resolve()), **fields)
+        return path
+
+    def write_json(self, kind: str, name: str, payload: Mapping[str, Any]) -> Path:
+        """Write `payload` as `<out>/<name>` and announce it."""
+        path = self.out_dir / name
+        path.write_text(json.dumps(to_json_value(payload), indent=2) + "\n", encoding="utf-8")
+        return self.artifact(kind, path)
+
+
+def run(spec: DemoSpec, argv: Sequence[str] | None = None) -> int:
+    """Run one demo process from its command line; returns the exit status."""
+    started = time.monotonic()
+    try:
+        options = parse_options(spec.name, spec.defaults, argv, description=spec.title)
+    except OptionsError as exc:
+        print(exc, file=sys.stderr)
+        EventWriter(sys.stdout).error(str(exc))
+        return EXIT_USAGE
+
+    events = EventWriter(claim_stdout())
+    try:
+        _select_backend(options.backend)
+        # Before the (slow) backend import: a missing dataset must fail in well under a second.
+        check_available(spec.dataset, options.data)
+        plan = _prepare_backend(options)
+        options.out.mkdir(parents=True, exist_ok=True)
+        events.emit("device", **plan.as_event())
+        metrics = spec.train(DemoRun(options, plan, events))
+        events.emit(
+            "done",
+            metrics=dict(metrics),
+            out=str(options.out.resolve()),
+            seconds=round(time.monotonic() - started, 1),
+        )
+        return 0
+    except (DatasetUnavailable, BackendUnavailable) as exc:
+        # Expected failures with a message written for the user: no traceback, no class name.
+        print(exc, file=sys.stderr)
+        events.error(str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        events.error("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        traceback.print_exc()
+        events.error(f"{type(exc).__name__}: {exc}")
+        return EXIT_FAILED
+
+
+def _select_backend(backend: str) -> None:
+    loaded = sys.modules.get("keras")
+    if loaded is not None and loaded.backend.backend() != backend:
+        raise RuntimeError(
+            f"keras was already imported with the {loaded.backend.backend()} backend; "
+            f"--backend {backend} must be chosen before keras is imported"
+        )
+    os.environ["KERAS_BACKEND"] = backend
+    # TensorFlow's C++ INFO/WARNING chatter goes to stderr anyway; keep it short there too.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _prepare_backend(options: DemoOptions) -> DevicePlan:
+    try:
+        import keras
+    except ImportError as exc:
+        raise BackendUnavailable(
+            f"the {options.backend} backend is not installed ({exc}); install it or pass "
+            "--backend tensorflow"
+        ) from exc
+    plan = plan_devices(options.backend, visible_devices(options.backend), options.precision)
+    apply_plan(plan)
+    keras.utils.set_random_seed(options.seed)
+    return plan

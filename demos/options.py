@@ -1,0 +1,154 @@
+"""The command line every demo shares, parsed into a `DemoOptions` value.
+
+    python -m demos.NAME [--epochs N] [--batch-size N] [--quick] [--data auto|offline|PATH]
+                         [--backend tensorflow|jax|torch] [--precision auto|float32|...]
+                         [--seed N] [--out DIR]
+
+Parsing happens before the backend is imported (the backend is one of the options), so this
+module must not import keras, tensorflow or numpy. Bad arguments raise `OptionsError` instead of
+exiting, so the entry point can report them as an `error` event like any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from demos.device import BACKENDS, PRECISIONS
+
+#: Keras reads the same variable and caps `fit` with it; we read it too so that the step totals
+#: in progress events, and the data we prepare, agree with what Keras will actually run.
+MAX_STEPS_ENV = "KERAS_MAX_STEPS_PER_EPOCH"
+
+
+class OptionsError(ValueError):
+    """The command line could not be understood; the message says why."""
+
+
+@dataclass(frozen=True)
+class TrainingDefaults:
+    """A demo's book settings, and how far `--quick` cuts them down."""
+
+    epochs: int
+    batch_size: int
+    quick_epochs: int
+    quick_steps_per_epoch: int
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """Everything a demo run was asked to do."""
+
+    demo: str
+    epochs: int
+    batch_size: int
+    quick: bool
+    data: str
+    """"auto", "offline", or a path."""
+    backend: str
+    precision: str
+    seed: int
+    out: Path
+    max_steps_per_epoch: int | None
+    """Cap from --quick and/or KERAS_MAX_STEPS_PER_EPOCH; None means a full epoch."""
+
+    def steps_per_epoch(self, num_examples: int, batch_size: int | None = None) -> int:
+        """Batches per epoch for `num_examples`, honouring the cap (at least one)."""
+        steps = max(1, math.ceil(num_examples / (batch_size or self.batch_size)))
+        if self.max_steps_per_epoch is not None:
+            steps = min(steps, self.max_steps_per_epoch)
+        return steps
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise OptionsError(f"{self.prog}: {message}")
+
+
+def default_out_dir(demo: str, now: datetime | None = None) -> Path:
+    """`<user data dir>/runs/<UTC timestamp>-<demo>`, e.g. .../runs/20250101T120000Z-vae."""
+    import platformdirs
+
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path(platformdirs.user_data_dir("studyapp")) / "runs" / f"{stamp}-{demo}"
+
+
+def parse_options(
+    demo: str,
+    defaults: TrainingDefaults,
+    argv: Sequence[str] | None = None,
+    *,
+    description: str | None = None,
+    env: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> DemoOptions:
+    """Parse a demo's command line. `env` and `now` are injectable for tests."""
+    env = os.environ if env is None else env
+    parser = _Parser(prog=f"python -m demos.{demo.replace('-', '_')}", description=description)
+    parser.add_argument("--epochs", type=_positive_int, help=f"default {defaults.epochs}")
+    parser.add_argument("--batch-size", type=_positive_int, help=f"default {defaults.batch_size}")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a smoke run: {defaults.quick_epochs} epochs of at most "
+        f"{defaults.quick_steps_per_epoch} steps",
+    )
+    parser.add_argument(
+        "--data",
+        default="auto",
+        help="auto (the Keras dataset cache; fails fast when the files are missing), "
+        "offline (small real data shipped in a Python package), or a PATH",
+    )
+    parser.add_argument("--backend", choices=BACKENDS, default=None)
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto")
+    parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument("--out", type=Path, default=None, help="where artifacts go")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+
+    backend = args.backend or env.get("KERAS_BACKEND") or "tensorflow"
+    if backend not in BACKENDS:
+        raise OptionsError(
+            f"KERAS_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}; "
+            "pass --backend to choose"
+        )
+    data = args.data
+    if data not in ("auto", "offline") and not Path(data).expanduser().exists():
+        raise OptionsError(f"--data {data}: no such file or directory")
+
+    caps = []
+    if args.quick:
+        caps.append(defaults.quick_steps_per_epoch)
+    if env.get(MAX_STEPS_ENV):
+        try:
+            caps.append(_positive_int(env[MAX_STEPS_ENV]))
+        except argparse.ArgumentTypeError as exc:
+            raise OptionsError(f"{MAX_STEPS_ENV}: {exc}") from None
+
+    epochs = args.epochs or (defaults.quick_epochs if args.quick else defaults.epochs)
+    return DemoOptions(
+        demo=demo,
+        epochs=epochs,
+        batch_size=args.batch_size or defaults.batch_size,
+        quick=args.quick,
+        data=data if data in ("auto", "offline") else str(Path(data).expanduser()),
+        backend=backend,
+        precision=args.precision,
+        seed=args.seed,
+        out=(args.out or default_out_dir(demo, now)).expanduser(),
+        max_steps_per_epoch=min(caps) if caps else None,
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value

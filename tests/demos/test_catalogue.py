@@ -1,0 +1,150 @@
+"""The demo catalogue: import hygiene, consistency with demos/, and keyword matching."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from studyapp.demo_catalogue import (
+    CHAPTER_TITLES,
+    DemoInfo,
+    UnknownDemo,
+    all_demos,
+    demo_by_name,
+    match_demos,
+)
+
+Runner = Callable[..., Any]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HEAVY_MODULES = ("keras", "tensorflow", "numpy", "textual", "jax", "torch", "demos")
+
+
+def test_catalogue_import_pulls_in_no_heavy_module(
+    run_python: Runner, demo_env: Runner, keras_home: Path
+) -> None:
+    """Listing and matching demos must not pay for a deep-learning (or UI) import."""
+    snippet = (
+        "import json, sys\n"
+        "from studyapp.demo_catalogue import all_demos, match_demos\n"
+        "all_demos(); match_demos('a GAN discriminator')\n"
+        "print(json.dumps({'event': 'done', 'modules': sorted(sys.modules)}))\n"
+    )
+
+    result = run_python(["-c", snippet], env=demo_env(keras_home))
+
+    assert result.returncode == 0, result.describe()
+    modules = set(result.events[-1]["modules"])
+    loaded = {
+        m for m in modules for heavy in HEAVY_MODULES if m == heavy or m.startswith(heavy + ".")
+    }
+    assert not loaded, f"importing the catalogue loaded {sorted(loaded)}"
+
+
+def test_demo_modules_do_not_import_keras_before_the_backend_is_chosen(
+    run_python: Runner, demo_env: Runner, keras_home: Path
+) -> None:
+    """`--backend` only works if keras is first imported after the options are parsed."""
+    modules = ", ".join(demo.module for demo in all_demos())
+    snippet = (
+        f"import json, sys\nimport {modules}\n"
+        "print(json.dumps({'event': 'done', 'modules': sorted(sys.modules)}))\n"
+    )
+
+    result = run_python(["-c", snippet], env=demo_env(keras_home))
+
+    assert result.returncode == 0, result.describe()
+    modules_loaded = result.events[-1]["modules"]
+    assert "keras" not in modules_loaded and "tensorflow" not in modules_loaded
+
+
+@pytest.mark.parametrize("demo", all_demos(), ids=lambda d: d.name)
+def test_every_demo_module_exists(demo: DemoInfo) -> None:
+    path = REPO_ROOT / Path(*demo.module.split(".")).with_suffix(".py")
+    assert path.is_file(), f"{demo.name}: {path} is missing"
+    assert importlib.util.find_spec(demo.module) is not None
+    source = path.read_text(encoding="utf-8")
+    # The module's name in the entry point matches the catalogue's.
+    assert f'NAME = "{demo.name}"' in source
+
+
+@pytest.mark.parametrize("demo", all_demos(), ids=lambda d: d.name)
+def test_entries_are_complete(demo: DemoInfo) -> None:
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", demo.name)
+    assert demo.module == "demos." + demo.name.replace("-", "_")
+    assert demo.chapter in CHAPTER_TITLES
+    assert demo.chapter_title == f"Chapter {demo.chapter}: {CHAPTER_TITLES[demo.chapter]}"
+    for text in (demo.title, demo.model_family, demo.dataset, demo.full_data, demo.offline_data,
+                 demo.runtime_cpu, demo.runtime_gpu, demo.shows):  # fmt: skip
+        assert text.strip()
+    assert demo.keywords and all(k == k.lower().strip() for k in demo.keywords)
+    assert demo.command("--quick") == ("python", "-m", demo.module, "--quick")
+
+
+def test_names_are_unique_and_in_book_order() -> None:
+    names = [d.name for d in all_demos()]
+    assert len(names) == len(set(names))
+    assert [d.chapter for d in all_demos()] == sorted(d.chapter for d in all_demos())
+    assert names == ["mlp-cifar10", "cnn-cifar10", "autoencoder", "vae", "dcgan"]
+
+
+def test_chapter_titles_of_the_first_demos() -> None:
+    assert demo_by_name("cnn-cifar10").chapter_title == "Chapter 2: Deep Learning"
+    assert demo_by_name("dcgan").chapter_title == "Chapter 4: Generative Adversarial Networks"
+
+
+def test_dcgan_says_which_dataset_replaces_the_lego_bricks() -> None:
+    dcgan = demo_by_name("dcgan")
+    assert "Fashion-MNIST" in dcgan.dataset and "LEGO" in dcgan.dataset
+    assert "--data PATH" in dcgan.full_data
+
+
+def test_unknown_demo_is_a_key_error_listing_the_known_ones() -> None:
+    with pytest.raises(UnknownDemo) as raised:
+        demo_by_name("wgan-gp")
+
+    assert isinstance(raised.value, KeyError)
+    message = str(raised.value)
+    assert "wgan-gp" in message
+    assert all(demo.name in message for demo in all_demos())
+
+
+@pytest.mark.parametrize(
+    ("text", "best"),
+    [
+        ("a card about convolution filters", "cnn-cifar10"),
+        ("the GAN's discriminator", "dcgan"),
+        ("What does the generator of an adversarial network learn?", "dcgan"),
+        ("Why does a Variational Autoencoder add a KL divergence term?", "vae"),
+        ("The reparameterization trick", "vae"),
+        ("An autoencoder's decoder maps the latent space back to images", "autoencoder"),
+        ("Batch-normalization and dropout in a CNN", "cnn-cifar10"),
+        ("A multilayer perceptron with ReLU activations", "mlp-cifar10"),
+    ],
+)
+def test_match_examples(text: str, best: str) -> None:
+    assert match_demos(text)[0] == best
+
+
+def test_match_is_on_word_boundaries_and_case_insensitive() -> None:
+    assert match_demos("An organ and a pagan temple") == []  # no "gan" inside words
+    assert match_demos("") == []
+    assert match_demos("CONVOLUTIONAL") == ["cnn-cifar10"]
+    assert match_demos("strides and kernels") == ["cnn-cifar10"]
+
+
+def test_more_keywords_rank_higher() -> None:
+    ranked = match_demos("variational autoencoder: encoder, decoder, KL divergence")
+    assert ranked[:2] == ["vae", "autoencoder"]
+
+
+def test_catalogue_module_has_no_heavy_import_statements() -> None:
+    """A cheap static check next to the subprocess one: no such import appears at all."""
+    source = Path(sys.modules[DemoInfo.__module__].__file__ or "").read_text(encoding="utf-8")
+    for heavy in HEAVY_MODULES:
+        assert not re.search(rf"^\s*(import|from)\s+{heavy}\b", source, re.MULTILINE), heavy
