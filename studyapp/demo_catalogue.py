@@ -282,24 +282,29 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){body}(?:e?s|'s)?(?![\w-])", re.IGNORECASE)
 
 
-_WORD = re.compile(r"[\w]+")
-
-
-def _word_forms(text: str) -> set[str]:
-    """Lower-cased words of `text`, each also without a plural or possessive ending."""
-    forms = set()
-    for word in _WORD.findall(text.lower()):
-        forms.add(word)
-        if word.endswith("es"):
-            forms.add(word[:-2])
-        if word.endswith("s"):
-            forms.add(word[:-1])
-    return forms
+_WORD = re.compile(r"\w+")
 
 
 @cache
-def _keyword_words(keyword: str) -> frozenset[str]:
-    return frozenset(_WORD.findall(keyword.lower()))
+def _keyword_index() -> dict[str, frozenset[str]]:
+    """Each form of a keyword's first word (as written, +s, +es) → the keywords it starts."""
+    index: dict[str, set[str]] = {}
+    for demo in _DEMOS:
+        for keyword in demo.keywords:
+            first = _WORD.findall(keyword.lower())[0]
+            for form in (first, f"{first}s", f"{first}es"):
+                index.setdefault(form, set()).add(keyword)
+    return {form: frozenset(keywords) for form, keywords in index.items()}
+
+
+@cache
+def _keyword_owners() -> dict[str, tuple[tuple[int, str], ...]]:
+    """Each keyword → the demos (book order, name) that list it."""
+    owners: dict[str, list[tuple[int, str]]] = {}
+    for order, demo in enumerate(_DEMOS):
+        for keyword in dict.fromkeys(demo.keywords):
+            owners.setdefault(keyword, []).append((order, demo.name))
+    return {keyword: tuple(demos) for keyword, demos in owners.items()}
 
 
 def match_demos(text: str) -> list[str]:
@@ -308,16 +313,16 @@ def match_demos(text: str) -> list[str]:
     A demo scores the number of words of each distinct keyword it matches, so a phrase
     ("variational autoencoder") outweighs a single word ("autoencoder"); ties keep book order.
     """
-    # Import matches every card against every keyword; a set of the text's words rules out
-    # almost all keywords before any regex runs.
-    words = _word_forms(text)
-    scores: list[tuple[int, int, str]] = []
-    for order, demo in enumerate(_DEMOS):
-        score = sum(
-            len(keyword.split())
-            for keyword in demo.keywords
-            if _keyword_words(keyword) <= words and _keyword_pattern(keyword).search(text)
-        )
-        if score:
-            scores.append((-score, order, demo.name))
-    return [name for _, _, name in sorted(scores)]
+    # Import matches every card against every keyword; an index of the keywords' first words
+    # leaves only a few candidates for the exact (word-boundary, plural-aware) patterns.
+    index = _keyword_index()
+    candidates: set[str] = set()
+    for word in set(_WORD.findall(text.lower())):
+        candidates.update(index.get(word, ()))
+    scores: dict[tuple[int, str], int] = {}
+    for keyword in candidates:
+        if _keyword_pattern(keyword).search(text):
+            for owner in _keyword_owners()[keyword]:
+                scores[owner] = scores.get(owner, 0) + len(keyword.split())
+    ranked = sorted((-score, order, name) for (order, name), score in scores.items())
+    return [name for _, _, name in ranked]
