@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 DB_ENV = "STUDYAPP_DB"
+WRITE_OPTION = "studyapp_write"
 
 # Two instances on one SQLite file wait for each other rather than fail with "database is
 # locked"; 10 s is far longer than any single answer or file import holds the write lock.
@@ -61,10 +62,13 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection: Any) -> None:
+def _begin(connection: Any) -> None:
     # A deferred transaction that reads, then writes, fails at once with SQLITE_BUSY when a
-    # second instance wrote in between; taking the write lock up front makes it wait instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # second instance wrote in between; write transactions (`sessions.begin()`) take the write
+    # lock up front and wait for it instead. Reads stay deferred, so they never queue behind
+    # a writer (WAL readers don't need the lock).
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def open_engine(url: str) -> Engine:
@@ -75,9 +79,19 @@ def open_engine(url: str) -> Engine:
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin)
     return engine
 
 
+class StudySession(Session):
+    """A session whose explicit `begin()` (a write transaction) locks SQLite for writing."""
+
+    def begin(self, nested: bool = False) -> SessionTransaction:
+        transaction = super().begin(nested)
+        if not nested:
+            self.connection(execution_options={WRITE_OPTION: True})
+        return transaction
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    return sessionmaker(engine, class_=StudySession, expire_on_commit=False)

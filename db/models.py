@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    FetchedValue,
     Float,
     ForeignKey,
     Index,
@@ -119,6 +120,18 @@ class Card(Base):
         UniqueConstraint("deck_id", "identity", name="uq_cards_deck_identity"),
         Index("ix_cards_queue", "retired_at", "suspended", "state", "due"),
         Index("ix_cards_deck_position", "deck_id", "position"),
+        # Statistics (migration 0003): per-chapter mastery and the hardest cards.
+        Index(
+            "ix_cards_stats",
+            "chapter",
+            "retired_at",
+            "state",
+            "reps",
+            "lapses",
+            "stability",
+            "last_review",
+        ),
+        Index("ix_cards_lapses", "lapses", "retired_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,7 +177,19 @@ class ReviewLog(Base):
     """One row per answer; `before`/`after` hold the full scheduling state, so undo is exact."""
 
     __tablename__ = "review_log"
-    __table_args__ = (Index("ix_review_log_card_time", "card_id", "reviewed_at"),)
+    __table_args__ = (
+        Index("ix_review_log_card_time", "card_id", "reviewed_at"),
+        # Statistics (migration 0003): every daily and weekly figure is a range scan of this.
+        Index(
+            "ix_review_log_stats",
+            "reviewed_at",
+            "card_id",
+            "state_before",
+            "rating",
+            "duration_ms",
+            "previous_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
@@ -177,6 +202,11 @@ class ReviewLog(Base):
     state_after: Mapped[str] = mapped_column(String(16))
     before: Mapped[dict[str, Any]]
     after: Mapped[dict[str, Any]]
+    # The card's previous answer time, for young/mature retention. Kept exact by migration
+    # 0003's triggers (also across undo and out-of-order inserts); the app never writes it.
+    previous_at: Mapped[dt.datetime | None] = mapped_column(
+        server_default=FetchedValue(), server_onupdate=FetchedValue()
+    )
 
 
 class DemoLink(Base):
@@ -208,7 +238,9 @@ class DemoRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     demo_name: Mapped[str] = mapped_column(String(64), index=True)
-    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id", ondelete="SET NULL"))
+    card_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cards.id", ondelete="SET NULL"), index=True
+    )
     parameters: Mapped[dict[str, Any]]
     backend: Mapped[str | None] = mapped_column(String(32))
     device: Mapped[str | None] = mapped_column(String(256))

@@ -75,8 +75,7 @@ def _open() -> Any:
         store = open_store(state.db)
     except Exception as error:  # an unreachable server, a corrupt file: one line, no trace
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        errors.print(f"studyapp: cannot open the database: {reason}", markup=False,
-                     soft_wrap=True)
+        errors.print(f"studyapp: cannot open the database: {reason}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     if store.migration_backup is not None:
         errors.print(f"Database upgraded; the old file was copied to {store.migration_backup}")
@@ -172,7 +171,7 @@ def cards_command(
             row["deck"],
             row["chapter"] or "",
             _short(row["question"]),
-            f"{row['source_file']}:{row['source_line']}",
+            f"{Path(row['source_file']).name}:{row['source_line']}",
             row["state"],
             row["due"] or "",
             ", ".join(row["demos"]),
@@ -264,9 +263,14 @@ def optimize_command(
 
 
 def _register_subcommands() -> None:
+    from studyapp import stats_commands
     from studyapp.demo_commands import demo_app
 
     app.add_typer(demo_app, name="demo", help="List, inspect and run the Keras demos.")
+    app.command("stats")(stats_commands.stats)
+    app.command("export")(stats_commands.export)
+    app.command("backup")(stats_commands.backup)
+    app.command("restore")(stats_commands.restore)
 
 
 _register_subcommands()

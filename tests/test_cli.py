@@ -16,7 +16,11 @@ STUDYAPP = str(Path(sys.executable).with_name("studyapp"))
 
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [STUDYAPP, *args], env=env, capture_output=True, text=True, timeout=120,
+        [STUDYAPP, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         stdin=subprocess.DEVNULL,
     )
 
@@ -53,7 +57,10 @@ def test_cards_and_decks_listings(deck_dir: Path, env: dict[str, str]) -> None:
     first = cards[0]
     assert first["source_file"].endswith("cards.md") and first["source_line"] == 5
     assert (first["deck"], first["chapter"], first["state"]) == (
-        "Test cards", "Chapter 4: Generative Adversarial Networks", "new")
+        "Test cards",
+        "Chapter 4: Generative Adversarial Networks",
+        "new",
+    )
     decks = {d["title"]: d["cards"] for d in json.loads(run("decks", "--json", env=env).stdout)}
     assert decks == {"Test cards": 9, "Test deck of messy book cards": 10, "Test notes": 4}
     table = run("cards", env=env).stdout
@@ -115,8 +122,12 @@ def test_bad_file_fails_after_the_others_import(
     result = run("import", "--json", str(deck_dir), env=env)
     assert result.returncode == 1
     files = {Path(f["path"]).name: f["status"] for f in json.loads(result.stdout)["files"]}
-    assert files == {"book_messy.md": "imported", "cards.md": "imported",
-                     "notes.md": "imported", "zz.md": "failed"}
+    assert files == {
+        "book_messy.md": "imported",
+        "cards.md": "imported",
+        "notes.md": "imported",
+        "zz.md": "failed",
+    }
 
 
 def test_utf8_with_bom_is_read(tmp_path: Path, env: dict[str, str]) -> None:

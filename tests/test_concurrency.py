@@ -52,8 +52,12 @@ def test_two_instances_share_one_sqlite_file(tmp_path: Path) -> None:
     store.close()
 
     workers = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(db), str(parity)],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(db), str(parity)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for parity in (0, 1)
     ]
     for worker in workers:

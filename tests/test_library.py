@@ -82,8 +82,11 @@ def test_removed_cards_retire_and_return_with_history(
     review.answer(store.sessions, card.id, 4, now, SETTINGS)
     path = deck_dir / "cards.md"
     original = path.read_text()
-    path.write_text(original.replace(
-        "What does the discriminator output? :: The probability that its input is real.\n", ""))
+    path.write_text(
+        original.replace(
+            "What does the discriminator output? :: The probability that its input is real.\n", ""
+        )
+    )
     (report,) = import_paths(store.sessions, [path], now, no_demos)
     assert report.retired == 1
     gone = card_by_question(store, "What does the discriminator output?")
@@ -148,7 +151,9 @@ def test_explicit_links_win_and_automatic_links_are_marked(
     assert section_links == [("Convolutions", "cnn-cifar10", True)]
 
 
-def test_deck_row_records_path_hash_and_title(store: Store, deck_dir: Path, now: dt.datetime) -> None:
+def test_deck_row_records_path_hash_and_title(
+    store: Store, deck_dir: Path, now: dt.datetime
+) -> None:
     import_paths(store.sessions, [deck_dir / "notes.md"], now, no_demos)
     with store.sessions() as session:
         deck = session.scalars(select(Deck)).one()

@@ -22,8 +22,15 @@ def test_new_database_is_at_head_with_wal_and_foreign_keys(tmp_path: Path) -> No
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     tables = set(inspect(store.engine).get_table_names())
-    assert {"decks", "sections", "cards", "review_log", "demo_links", "demo_runs",
-            "settings"} <= tables
+    assert {
+        "decks",
+        "sections",
+        "cards",
+        "review_log",
+        "demo_links",
+        "demo_runs",
+        "settings",
+    } <= tables
     store.close()
 
 

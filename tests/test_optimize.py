@@ -25,14 +25,21 @@ STUDYAPP = str(Path(sys.executable).with_name("studyapp"))
 
 def run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "STUDYAPP_DB": str(db), "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run([STUDYAPP, *args], env=env, capture_output=True, text=True,
-                          timeout=300, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [STUDYAPP, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def make_deck(folder: Path, cards: int) -> Path:
     path = folder / "many.md"
-    path.write_text("# Many\n\n" + "".join(f"Question {i}? :: Answer {i}.\n\n"
-                                             for i in range(cards)))
+    path.write_text(
+        "# Many\n\n" + "".join(f"Question {i}? :: Answer {i}.\n\n" for i in range(cards))
+    )
     return path
 
 
@@ -41,11 +48,22 @@ def seed_history(store: Store, folder: Path, cards: int, days: int) -> int:
     with store.sessions.begin() as session:
         ids = list(session.scalars(select(Card.id).order_by(Card.id)))
         rows = simulate(cards, days)
-        session.execute(insert(ReviewLog), [
-            {"card_id": ids[c - 1], "reviewed_at": when, "rating": rating, "duration_ms": ms,
-             "state_before": "review", "state_after": "review", "before": {}, "after": {}}
-            for c, when, rating, ms in rows
-        ])
+        session.execute(
+            insert(ReviewLog),
+            [
+                {
+                    "card_id": ids[c - 1],
+                    "reviewed_at": when,
+                    "rating": rating,
+                    "duration_ms": ms,
+                    "state_before": "review",
+                    "state_after": "review",
+                    "before": {},
+                    "after": {},
+                }
+                for c, when, rating, ms in rows
+            ],
+        )
     return len(rows)
 
 
@@ -70,7 +88,9 @@ def test_fit_from_database_beats_defaults_saves_and_reschedules(tmp_path: Path) 
     assert report["fitted"]["log_loss"] < report["default"]["log_loss"]
     assert report["fitted"]["rmse_bins"] < report["default"]["rmse_bins"]
     # The simulated learner forgets new cards faster than FSRS' defaults assume.
-    assert report["parameters"][2] < 2.3065 and abs(report["parameters"][2] - TRUE_PARAMETERS[2]) < 0.5
+    assert (
+        report["parameters"][2] < 2.3065 and abs(report["parameters"][2] - TRUE_PARAMETERS[2]) < 0.5
+    )
     assert report["rescheduled"] == 400
 
     store = open_store(str(db))
@@ -104,11 +124,19 @@ def test_too_little_history_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("card_id,review_rating\n1,3\n", "{path}:1: missing column(s) review_time, review_duration"),
-        ("card_id,review_rating,review_time,review_duration\n1,3,2026-01-01T00:00:00+00:00,5\n"
-         "1,9,2026-01-02T00:00:00+00:00,5\n", "{path}:3: rating must be 1-4, got 9"),
-        ("card_id,review_rating,review_time,review_duration\n1,3,yesterday,5\n",
-         "{path}:2: bad rating or time"),
+        (
+            "card_id,review_rating\n1,3\n",
+            "{path}:1: missing column(s) review_time, review_duration",
+        ),
+        (
+            "card_id,review_rating,review_time,review_duration\n1,3,2026-01-01T00:00:00+00:00,5\n"
+            "1,9,2026-01-02T00:00:00+00:00,5\n",
+            "{path}:3: rating must be 1-4, got 9",
+        ),
+        (
+            "card_id,review_rating,review_time,review_duration\n1,3,yesterday,5\n",
+            "{path}:2: bad rating or time",
+        ),
     ],
 )
 def test_bad_csv_names_file_and_line(tmp_path: Path, content: str, message: str) -> None:

@@ -96,7 +96,9 @@ def test_unterminated_fence_is_an_error_with_its_line() -> None:
 
 def test_separator_without_blank_line_and_crlf_line_endings(tmp_path: Path) -> None:
     path = tmp_path / "crlf.md"
-    path.write_bytes(b"# Flashcards: d\r\n:p one?\r\n??x\r\nA\r\nx??\r\n---\r\n:p two?\r\n??x\r\nB\r\n")
+    path.write_bytes(
+        b"# Flashcards: d\r\n:p one?\r\n??x\r\nA\r\nx??\r\n---\r\n:p two?\r\n??x\r\nB\r\n"
+    )
     deck = parse_file(path)
     assert [(c.question, c.answer, c.line) for c in deck.cards] == [
         ("one?", "A", 2),

@@ -69,10 +69,17 @@ def test_hand_written_syntaxes(cards) -> None:  # type: ignore[no-untyped-def]
         ("basic", "What loss does a WGAN critic use?", 9),
         ("reversed", "Lipschitz constraint", 16),
         ("reversed", "A bound on how fast the critic can change.", 16),
-        ("cloze", "The WGAN-GP penalty weight is […] and the critic trains 5 times per "
-                  "generator step.", 20),
-        ("cloze", "The WGAN-GP penalty weight is 10 and the critic trains [how many?] times "
-                  "per generator step.", 20),
+        (
+            "cloze",
+            "The WGAN-GP penalty weight is […] and the critic trains 5 times per generator step.",
+            20,
+        ),
+        (
+            "cloze",
+            "The WGAN-GP penalty weight is 10 and the critic trains [how many?] times "
+            "per generator step.",
+            20,
+        ),
         ("cloze", "A GAN's […] maps noise to images.", 22),
     ]
     assert all(c.chapter == "Chapter 4: Generative Adversarial Networks" for c in cards.cards)

@@ -1,0 +1,243 @@
+"""Full-text search of cards and notes sections, ranked by relevance.
+
+SQLite uses the FTS5 tables of migration 0002 (external content, kept in sync by triggers) and
+ranks with bm25; PostgreSQL uses `websearch_to_tsquery` against the weighted `to_tsvector`
+expressions that migration 0002 indexes with GIN, ranked with `ts_rank`. Either way a hit's
+`score` is "higher is better".
+
+User text never reaches the FTS5 query parser as syntax: it is split into words, each quoted.
+Imports neither Textual nor Keras.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    column,
+    func,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from db.models import Card, Deck, Section
+
+CardState = Literal["new", "learning", "review", "relearning"]
+STATES: tuple[CardState, ...] = ("new", "learning", "review", "relearning")
+
+# Keep identical to PG_CARD_VECTOR / PG_SECTION_VECTOR in migration 0002: the GIN indexes
+# are on these expressions, and PostgreSQL uses an expression index only for the same expression.
+CARD_VECTOR_SQL = (
+    "setweight(to_tsvector('english'::regconfig, coalesce(cards.title, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, cards.question), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, cards.answer), 'C') || "
+    "setweight(to_tsvector('english'::regconfig, "
+    "cards.context || ' ' || coalesce(cards.chapter, '')), 'D')"
+)
+SECTION_VECTOR_SQL = (
+    "setweight(to_tsvector('english'::regconfig, sections.title), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, sections.markdown), 'B')"
+)
+# bm25 column weights for cards_fts(title, question, answer, context, chapter): a word in the
+# title or question says more about a card than one in its context.
+BM25 = {
+    "cards": "bm25(cards_fts, 6.0, 4.0, 2.0, 1.0, 1.0)",
+    "sections": "bm25(sections_fts, 4.0, 1.0)",
+}
+PG_VECTORS = {"cards": CARD_VECTOR_SQL, "sections": SECTION_VECTOR_SQL}
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_MATH_OR_CODE = re.compile(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\]\([^)]*\)", re.DOTALL)
+# Words that say nothing about a topic; left out of the "related notes" query.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself just
+    me more most my no nor not now of off on once only or other our out over own same she should
+    so some such than that the their them then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you your
+    yours one two use uses used using get gets make makes made way ways many much may might must
+    given thus hence e g i e etc via per every example called""".split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CardHit:
+    """One card found by `search_cards`: what the browser's table shows."""
+
+    card_id: int
+    deck_id: int
+    deck: str
+    chapter: str | None
+    title: str | None
+    question: str
+    state: str
+    due: dt.datetime | None
+    suspended: bool
+    flag: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SectionHit:
+    """A notes section found by `related_sections` or `search_sections`."""
+
+    section_id: int
+    deck_id: int
+    deck: str
+    title: str
+    chapter: str | None
+    score: float
+
+
+def words(query: str) -> list[str]:
+    """The words of a query, lower-cased, in order, without duplicates."""
+    return list(dict.fromkeys(w.casefold() for w in _WORD.findall(query)))
+
+
+def fts5_query(query: str, *, any_word: bool = False, prefix: bool = True) -> str:
+    """A safe FTS5 MATCH expression: every word quoted; all words (AND) or any (OR)."""
+    terms = [f'"{w}"' + ("*" if prefix else "") for w in words(query)]
+    return (" OR " if any_word else " ").join(terms)
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def search_cards(
+    session: Session,
+    query: str = "",
+    *,
+    deck_id: int | None = None,
+    chapter: str | None = None,
+    state: CardState | None = None,
+    due_now: dt.datetime | None = None,
+    suspended: bool | None = None,
+    limit: int = 200,
+) -> list[CardHit]:
+    """Cards matching `query` (all of its words), best first; with no words, all cards in deck
+    order. Filters: one deck, one chapter, one FSRS state, due at `due_now` (learned cards whose
+    due time has come), suspended only (True) or not suspended (False). Retired cards never."""
+    stmt = select(
+        Card.id.label("card_id"),
+        Card.deck_id,
+        Deck.title.label("deck"),
+        Card.chapter,
+        Card.title,
+        Card.question,
+        Card.state,
+        Card.due,
+        Card.suspended,
+        Card.flag,
+    ).join(Deck, Card.deck_id == Deck.id)
+    score: ColumnElement[float] = literal_column("0.0", Float)
+    ranked = bool(words(query))
+    if ranked:
+        stmt, score = _ranked(session, stmt, query, "cards", Card.id, any_word=False, prefix=True)
+    stmt = _card_filters(stmt, deck_id, chapter, state, due_now, suspended)
+    stmt = stmt.add_columns(score.label("score"))
+    order = (score.desc(), Card.id) if ranked else (Deck.title, Card.position)
+    rows = session.execute(stmt.order_by(*order).limit(limit))
+    return [CardHit(**row._asdict()) for row in rows]
+
+
+def _ranked(
+    session: Session,
+    stmt: Select,
+    query: str,
+    table: str,
+    id_column: InstrumentedAttribute[int],
+    *,
+    any_word: bool,
+    prefix: bool,
+) -> tuple[Select, ColumnElement[float]]:
+    """`stmt` narrowed to the rows matching `query`, and their relevance (higher is better)."""
+    if _is_postgres(session):
+        joined = (" or " if any_word else " ").join(words(query))
+        tsquery = func.websearch_to_tsquery(literal_column("'english'::regconfig"), joined)
+        vector: ColumnElement[Any] = literal_column(PG_VECTORS[table])
+        return stmt.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery, type_=Float)
+    fts = f"{table}_fts"
+    hits = (
+        text(f"SELECT rowid AS id, -{BM25[table]} AS score FROM {fts} WHERE {fts} MATCH :match")
+        .bindparams(match=fts5_query(query, any_word=any_word, prefix=prefix))
+        .columns(column("id", Integer), column("score", Float))
+        .subquery("hits")
+    )
+    return stmt.join(hits, hits.c.id == id_column), hits.c.score
+
+
+def _card_filters(
+    stmt: Select,
+    deck_id: int | None,
+    chapter: str | None,
+    state: CardState | None,
+    due_now: dt.datetime | None,
+    suspended: bool | None,
+) -> Select:
+    stmt = stmt.where(Card.retired_at.is_(None))
+    if deck_id is not None:
+        stmt = stmt.where(Card.deck_id == deck_id)
+    if chapter is not None:
+        stmt = stmt.where(Card.chapter == chapter)
+    if state is not None:
+        stmt = stmt.where(Card.state == state)
+    if due_now is not None:
+        stmt = stmt.where(Card.state != "new", Card.due <= due_now)
+    if suspended is not None:
+        stmt = stmt.where(Card.suspended.is_(suspended))
+    return stmt
+
+
+def significant_words(text_: str, limit: int = 24) -> list[str]:
+    """The words that say what a text is about: no math, code or link targets, no stopwords,
+    most frequent first."""
+    prose = _MATH_OR_CODE.sub(" ", text_)
+    counts = Counter(
+        w.casefold()
+        for w in _WORD.findall(prose)
+        if len(w) > 2 and not w.isdigit() and w.casefold() not in STOPWORDS
+    )
+    return [w for w, _n in counts.most_common(limit)]
+
+
+def search_sections(
+    session: Session, query: str, *, any_word: bool = False, limit: int = 20
+) -> list[SectionHit]:
+    """Notes sections matching `query` (all words, or any word), best first."""
+    terms = words(query)
+    if not terms:
+        return []
+    stmt = select(
+        Section.id.label("section_id"),
+        Section.deck_id,
+        Deck.title.label("deck"),
+        Section.title,
+        Section.chapter,
+    ).join(Deck, Section.deck_id == Deck.id)
+    stmt, score = _ranked(
+        session, stmt, query, "sections", Section.id, any_word=any_word, prefix=False
+    )
+    stmt = stmt.add_columns(score.label("score")).order_by(score.desc(), Section.id).limit(limit)
+    return [SectionHit(**row._asdict()) for row in session.execute(stmt)]
+
+
+def related_sections(session: Session, card: Card, limit: int = 5) -> list[SectionHit]:
+    """The notes sections closest to a card: an OR query of the card's significant words,
+    ranked by the backend's full-text relevance."""
+    source = f"{card.title or ''}\n{card.title or ''}\n{card.question}\n{card.answer}"
+    terms = significant_words(source)
+    if not terms:
+        return []
+    return search_sections(session, " ".join(terms), any_word=True, limit=limit)

@@ -1,0 +1,177 @@
+"""The studyapp Textual application and `make_app`, the one factory the CLI and the tests use.
+
+The app is built from injected dependencies: the store (database), the clock and the editor
+command, so tests pass a temporary database and a frozen clock. Screens live in
+`studyapp.tui.screens`, one module each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shlex
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from studyapp.library import DemoMatcher
+from studyapp.review import QueueScope
+from studyapp.scheduling import SchedulerSettings
+from studyapp.settings import load_scheduler_settings
+from studyapp.store import Store
+
+# textual-image asks the terminal which graphics it speaks when it is imported, which works
+# only before Textual takes the terminal over: so the demo screen is imported here, not lazily.
+from studyapp.tui.demo_screen import DemoScreen
+from studyapp.tui.messages import LaunchDemo
+from studyapp.tui.stats_screen import StatsScreen
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class StudyApp(App[None]):
+    """Home, review, notes, browser, settings and help screens over one study database."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "studyapp"
+    SUB_TITLE = "spaced repetition"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        store: Store,
+        start: str = "home",
+        now: Clock | None = None,
+        editor: str | None = None,
+        match_demos: DemoMatcher | None = None,
+    ) -> None:
+        super().__init__()
+        if start not in ("home", "review"):
+            raise ValueError(f"start must be 'home' or 'review', not {start!r}")
+        self.store = store
+        self.start = start
+        self.clock: Clock = now or utc_now
+        self.editor = editor
+        self.match_demos = match_demos
+        self.scheduler_settings: SchedulerSettings = load_scheduler_settings(store.sessions)
+
+    def now(self) -> dt.datetime:
+        """The current time in UTC from the injected clock."""
+        return self.clock().astimezone(dt.UTC)
+
+    def editor_command(self) -> list[str]:
+        """The editor to open a card's source with: the injected one, $VISUAL, $EDITOR, vi."""
+        command = self.editor or os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        return shlex.split(command)
+
+    def on_mount(self) -> None:
+        from studyapp.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self.start == "review":
+            self.start_review(QueueScope())
+
+    # Navigation, shared by the screens' bindings and the command palette.
+
+    def start_review(self, scope: QueueScope, label: str = "All decks") -> None:
+        from studyapp.tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(scope, label))
+
+    def open_notes(self, section_id: int | None = None) -> None:
+        from studyapp.tui.screens.notes import NotesScreen
+
+        self.push_screen(NotesScreen(section_id))
+
+    def open_browser(
+        self, chapter: str | None = None, deck_id: int | None = None, card_id: int | None = None
+    ) -> None:
+        from studyapp.tui.screens.browser import BrowserScreen
+
+        self.push_screen(BrowserScreen(chapter=chapter, deck_id=deck_id, card_id=card_id))
+
+    def open_stats(self) -> None:
+        from studyapp.tui.stats_screen import StatsScreen
+
+        self.push_screen(StatsScreen(self.store, now=self.now, settings=self.scheduler_settings))
+
+    def on_stats_screen_browse_requested(self, message: StatsScreen.BrowseRequested) -> None:
+        wanted = message.filter
+        self.open_browser(chapter=wanted.chapter, deck_id=wanted.deck_id, card_id=wanted.card_id)
+
+    def open_settings(self) -> None:
+        from studyapp.tui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen())
+
+    def action_help(self) -> None:
+        from studyapp.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def go_home(self) -> None:
+        from studyapp.tui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def on_launch_demo(self, message: LaunchDemo) -> None:
+        self.launch_demo(message.card_id, message.demo_name)
+
+    def launch_demo(self, card_id: int, demo_name: str) -> None:
+        """Run the demo's quick offline version in its own process, on the demo screen: it
+        starts in seconds on any machine; `studyapp demo run` takes every option."""
+        from studyapp.demo_runner import DemoRequest
+
+        request = DemoRequest(demo_name, card_id=card_id, quick=True, data="offline")
+        self.push_screen(DemoScreen(self.store, request))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Home", "Decks, chapters and today's progress", self.go_home)
+        yield SystemCommand(
+            "Review all decks",
+            "Today's queue across every deck",
+            partial(self.start_review, QueueScope()),
+        )
+        yield SystemCommand("Browse cards", "Search all cards with filters", self.open_browser)
+        yield SystemCommand("Notes", "Read the notes sections", self.open_notes)
+        yield SystemCommand(
+            "Statistics", "Progress, retention, forecast, weak chapters", self.open_stats
+        )
+        yield SystemCommand("Settings", "Retention, limits, steps, day start", self.open_settings)
+        yield SystemCommand("Keys", "Every key binding", self.action_help)
+        # Every action bound on the current screen, so nothing needs its key remembered.
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if active.node is not screen or not binding.description or not active.enabled:
+                continue
+            yield SystemCommand(
+                f"{screen.__class__.__name__.removesuffix('Screen')}: {binding.description}",
+                f"key {binding.key_display or key}",
+                partial(screen.run_action, binding.action),
+            )
+
+
+def make_app(
+    store: Store,
+    start: str = "home",
+    now: Clock | None = None,
+    editor: str | None = None,
+    match_demos: DemoMatcher | None = None,
+) -> StudyApp:
+    """Build the app on an opened store. `now` freezes or moves time in tests (UTC);
+    `editor` overrides $EDITOR; `match_demos` overrides the demo catalogue on re-import."""
+    return StudyApp(store, start=start, now=now, editor=editor, match_demos=match_demos)

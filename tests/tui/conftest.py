@@ -1,0 +1,93 @@
+"""Fixtures for the TUI tests: a small deck in a temporary SQLite file, a clock tests can move,
+and `settle`, which waits until every worker is done and its message handled (no sleeps)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from textual.pilot import Pilot
+
+from db.models import Card
+from studyapp.library import import_paths
+from studyapp.scheduling import SchedulerSettings
+from studyapp.settings import save_scheduler_settings
+from studyapp.store import Store, open_store
+from studyapp.tui.app import StudyApp, make_app
+from tests.conftest import no_demos
+
+FIXTURES = Path(__file__).with_name("fixtures")
+# A Monday noon, UTC; the study day starts at 04:00 UTC (settings below).
+START = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+SIZE = (110, 34)
+
+
+class Clock:
+    """The app's injected "now": fixed until a test moves it."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture
+def deck_files(tmp_path: Path) -> list[Path]:
+    """Private copies of the fixture deck (book flashcards first, then notes): tests edit them."""
+    folder = tmp_path / "deck"
+    folder.mkdir()
+    return [Path(shutil.copy(FIXTURES / name, folder / name)) for name in ("book.md", "notes.md")]
+
+
+@pytest.fixture
+def study_store(tmp_path: Path, deck_files: list[Path]) -> Iterator[Store]:
+    store = open_store(str(tmp_path / "t.db"))
+    reports = import_paths(store.sessions, deck_files, START, match_demos=no_demos)
+    assert all(r.status == "imported" for r in reports), reports
+    # Study days in UTC so the day boundary does not depend on the machine's zone; no fuzz so
+    # the intervals on the buttons are the same on every run.
+    save_scheduler_settings(store.sessions, SchedulerSettings(timezone="UTC", fuzz=False))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def make(study_store: Store, clock: Clock) -> Callable[..., StudyApp]:
+    def factory(start: str = "home", **kwargs: object) -> StudyApp:
+        return make_app(study_store, start=start, now=clock, match_demos=no_demos, **kwargs)  # type: ignore[arg-type]
+
+    return factory
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait for all workers, let their messages be handled, and repeat until nothing runs."""
+    app = pilot.app
+    for _ in range(50):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            await pilot.pause()
+            if not any(worker.is_running for worker in app.workers):
+                return
+    raise AssertionError("workers kept running")
+
+
+def card_id(store: Store, question_start: str) -> int:
+    with store.sessions() as session:
+        return session.scalars(
+            select(Card.id).where(Card.question.startswith(question_start))
+        ).one()
