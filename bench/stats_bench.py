@@ -36,7 +36,7 @@ def migrate(path: Path) -> float:
     """Bring the cached database to the newest schema; returns the seconds it took."""
     engine = open_engine(f"sqlite:///{path}")
     try:
-        if current_revision(engine) == head_revision(engine):
+        if current_revision(engine) == head_revision():
             return 0.0
         start = time.perf_counter()
         command.upgrade(alembic_config(engine), "head")

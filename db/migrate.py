@@ -2,24 +2,34 @@
 
 Before an existing SQLite database with data is migrated, a consistent copy is taken with the
 SQLite backup API, so a failed or unwanted upgrade can be undone by hand.
+
+Every start checks the schema, so the check is cheap: the newest revision is read from the
+migration files and compared with the database's `alembic_version` row; Alembic itself (about
+0.1 s to import) is loaded only when there is something to upgrade.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
@@ -27,13 +37,26 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+@cache
+def head_revision() -> str:
+    """The newest revision: the one no other migration names as its `down_revision`."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text()
+        if match := _REVISION.search(source):
+            revisions.add(match.group(1))
+        parents.update(_DOWN_REVISION.findall(source))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"migrations must have exactly one head, found {sorted(heads)}")
+    return heads.pop()
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def backup_sqlite(source: Path, destination: Path) -> None:
@@ -48,9 +71,10 @@ def backup_sqlite(source: Path, destination: Path) -> None:
 def upgrade(engine: Engine) -> Path | None:
     """Bring the schema to the newest revision. Returns the backup made, if any."""
     current = current_revision(engine)
-    head = head_revision(engine)
-    if current == head:
+    if current == head_revision():
         return None
+    from alembic import command
+
     backup: Path | None = None
     database = engine.url.database
     has_tables = bool(inspect(engine).get_table_names())

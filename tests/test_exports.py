@@ -311,7 +311,7 @@ def test_restoring_an_older_backup_upgrades_it(
     assert "(schema 0001)" in result.stderr
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchone() == (
-            head_revision(open_engine(f"sqlite:///{database}")),
+            head_revision(),
         )
         assert db.execute("SELECT title FROM decks").fetchall() == [("Old deck",)]
     db.close()

@@ -7,12 +7,16 @@ in SVG snapshots, which makes the tests deterministic).
 
 textual-image asks the terminal what it supports when it is imported, which only works before
 Textual starts reading the keyboard; so it is imported with this module, at the app's start,
-and never from inside a running app.
+and never from inside a running app. It also costs about 0.15 s (it loads NumPy), so it is only
+asked where the environment names a terminal that can draw pixels (`GRAPHICS_TERMINALS`), or
+when STUDYAPP_IMAGES=pixels; everywhere else (tmux, plain xterm, the Linux console) half blocks
+are what it would pick anyway.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,8 +30,34 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+GRAPHICS_TERMINALS = (
+    "kitty",
+    "wezterm",
+    "ghostty",
+    "iterm",
+    "foot",
+    "konsole",
+    "mlterm",
+    "contour",
+    "sixel",
+    "warp",
+    "rio",
+    "tabby",
+)
+
+
+def _may_draw_pixels() -> bool:
+    wanted = os.environ.get("STUDYAPP_IMAGES", "").lower()
+    if wanted in ("pixels", "halfblocks"):
+        return wanted == "pixels"
+    names = " ".join(
+        os.environ.get(variable, "") for variable in ("TERM", "TERM_PROGRAM", "LC_TERMINAL")
+    ).lower()
+    return "KITTY_WINDOW_ID" in os.environ or any(n in names for n in GRAPHICS_TERMINALS)
+
+
 _graphics_image: Callable[..., Widget] | None = None
-if active_app.get(None) is None:  # see the module docstring
+if active_app.get(None) is None and _may_draw_pixels():  # see the module docstring
     try:
         from textual_image.renderable import HalfcellImage as _Halfcell
         from textual_image.renderable import Image as _AutoRenderable

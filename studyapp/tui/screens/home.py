@@ -73,7 +73,10 @@ class HomeScreen(StudyScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.refresh_overview()
+        # Under `studyapp review` the review screen is pushed on top at once: counting every
+        # deck then would only compete with loading the first question; resume counts them.
+        if self.app.screen is self:
+            self.refresh_overview()
 
     def on_screen_resume(self) -> None:
         self.refresh_overview()
