@@ -110,7 +110,7 @@ _POWER_PROBE = "SELECT power(2.0, 3.0)"
 def previous_at() -> ColumnElement[dt.datetime | None]:
     """`review_log.previous_at`: the card's previous answer time, kept by migration 0003's
     triggers."""
-    return ReviewLog.previous_at
+    return ReviewLog.previous_at.expression
 
 
 class UnknownFilter(LookupError):
