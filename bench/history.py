@@ -8,8 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fsrs import Card, Rating, Scheduler
+from fsrs import Card as FsrsCard
+from fsrs import Rating, Scheduler
+from sqlalchemy import insert, select
+
+from db.models import Card, ReviewLog
+
+if TYPE_CHECKING:
+    from studyapp.store import Store
 
 START = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
 # A learner who forgets faster than FSRS' defaults assume (lower initial stabilities).
@@ -46,7 +55,7 @@ def simulate(cards: int, days: int, seed: int = 1) -> list[tuple[int, dt.datetim
     rows = []
     for card_id in range(1, cards + 1):
         when = START + dt.timedelta(days=rng.randrange(max(1, days // 2)), hours=rng.random())
-        card = Card(card_id=card_id, due=when)
+        card = FsrsCard(card_id=card_id, due=when)
         first = True
         while when < end:
             if first:
@@ -62,3 +71,35 @@ def simulate(cards: int, days: int, seed: int = 1) -> list[tuple[int, dt.datetim
                 minutes=rng.randrange(0, 240)
             )
     return rows
+
+
+def seed_database(store: Store, folder: Path, cards: int, days: int, seed: int = 1) -> int:
+    """Import a deck of `cards` one-line cards into `store` and give them a simulated history
+    of `days` days (review-log rows only). Returns the number of reviews."""
+    from studyapp.library import import_paths
+
+    deck = folder / "many.md"
+    deck.write_text(
+        "# Many\n\n" + "".join(f"Question {i}? :: Answer {i}.\n\n" for i in range(cards))
+    )
+    import_paths(store.sessions, [deck], START, lambda _text: [])
+    rows = simulate(cards, days, seed)
+    with store.sessions.begin() as session:
+        ids = list(session.scalars(select(Card.id).order_by(Card.id)))
+        session.execute(
+            insert(ReviewLog),
+            [
+                {
+                    "card_id": ids[c - 1],
+                    "reviewed_at": when,
+                    "rating": rating,
+                    "duration_ms": ms,
+                    "state_before": "review",
+                    "state_after": "review",
+                    "before": {},
+                    "after": {},
+                }
+                for c, when, rating, ms in rows
+            ],
+        )
+    return len(rows)

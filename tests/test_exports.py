@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select
 from typer.testing import CliRunner, Result
 
 import studyapp.cli
-from bench.history import simulate
+from bench.history import seed_database
 from db.engine import open_engine
 from db.migrate import alembic_config, head_revision
 from db.models import Card, Deck, ReviewLog
@@ -120,33 +120,10 @@ def test_stats_with_an_unknown_deck_fails_in_one_line(app: typer.Typer, database
 def seed_history(path: Path, cards: int, days: int) -> int:
     folder = path.parent / "many"
     folder.mkdir()
-    deck = folder / "many.md"
-    deck.write_text(
-        "# Many\n\n" + "".join(f"Question {i}? :: Answer {i}.\n\n" for i in range(cards))
-    )
     store = open_store(str(path))
-    import_paths(store.sessions, [deck], NOW, no_demos)
-    rows = simulate(cards, days)
-    with store.sessions.begin() as session:
-        ids = list(session.scalars(select(Card.id).order_by(Card.id)))
-        session.execute(
-            insert(ReviewLog),
-            [
-                {
-                    "card_id": ids[c - 1],
-                    "reviewed_at": when,
-                    "rating": rating,
-                    "duration_ms": ms,
-                    "state_before": "review",
-                    "state_after": "review",
-                    "before": {},
-                    "after": {},
-                }
-                for c, when, rating, ms in rows
-            ],
-        )
+    reviews = seed_database(store, folder, cards, days)
     store.close()
-    return len(rows)
+    return reviews
 
 
 def test_csv_round_trip_through_optimize(app: typer.Typer, tmp_path: Path) -> None:

@@ -11,14 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from bench.history import TRUE_PARAMETERS, simulate
-from db.models import Card, ReviewLog
-from studyapp.library import import_paths
+from bench.history import TRUE_PARAMETERS, seed_database, simulate
+from db.models import Card
 from studyapp.settings import load_scheduler_settings
-from studyapp.store import Store, open_store
-from tests.conftest import NOW, no_demos
+from studyapp.store import open_store
 
 STUDYAPP = str(Path(sys.executable).with_name("studyapp"))
 
@@ -35,38 +33,6 @@ def run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def make_deck(folder: Path, cards: int) -> Path:
-    path = folder / "many.md"
-    path.write_text(
-        "# Many\n\n" + "".join(f"Question {i}? :: Answer {i}.\n\n" for i in range(cards))
-    )
-    return path
-
-
-def seed_history(store: Store, folder: Path, cards: int, days: int) -> int:
-    import_paths(store.sessions, [make_deck(folder, cards)], NOW, no_demos)
-    with store.sessions.begin() as session:
-        ids = list(session.scalars(select(Card.id).order_by(Card.id)))
-        rows = simulate(cards, days)
-        session.execute(
-            insert(ReviewLog),
-            [
-                {
-                    "card_id": ids[c - 1],
-                    "reviewed_at": when,
-                    "rating": rating,
-                    "duration_ms": ms,
-                    "state_before": "review",
-                    "state_after": "review",
-                    "before": {},
-                    "after": {},
-                }
-                for c, when, rating, ms in rows
-            ],
-        )
-    return len(rows)
-
-
 def write_csv(path: Path, rows: list[tuple[int, object, int, int]]) -> None:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
@@ -78,7 +44,7 @@ def write_csv(path: Path, rows: list[tuple[int, object, int, int]]) -> None:
 def test_fit_from_database_beats_defaults_saves_and_reschedules(tmp_path: Path) -> None:
     db = tmp_path / "study.db"
     store = open_store(str(db))
-    reviews = seed_history(store, tmp_path, cards=400, days=200)
+    reviews = seed_database(store, tmp_path, cards=400, days=200)
     store.close()
 
     result = run("optimize", "--json", db=db)
