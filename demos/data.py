@@ -122,6 +122,20 @@ KERAS_DATASETS: dict[str, KerasDataset] = {
         ),
         FASHION_MNIST_CLASSES,
     ),
+    # The chapter 7 energy-based model trains on MNIST itself: one .npz, hash pinned by Keras.
+    "mnist": KerasDataset(
+        "mnist",
+        "MNIST",
+        (
+            CacheFile(
+                "mnist.npz",
+                _KERAS_ORIGIN + "mnist.npz",
+                "11 MB",
+                "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+            ),
+        ),
+        DIGIT_CLASSES,
+    ),
 }
 
 
@@ -238,6 +252,7 @@ def _keras_loader(key: str) -> Callable[[], Any]:
     return {
         "cifar10": keras.datasets.cifar10.load_data,
         "fashion_mnist": keras.datasets.fashion_mnist.load_data,
+        "mnist": keras.datasets.mnist.load_data,
     }[key]
 
 
@@ -459,7 +474,7 @@ def load_images(
     labelled: bool | None = True,
     limit: int | None = None,
 ) -> ImageData:
-    """Load dataset `key` ("cifar10", "fashion_mnist") from `data` and fit it to `shape`.
+    """Load dataset `key` ("cifar10", "fashion_mnist", "mnist") from `data` and fit it to `shape`.
 
     `shape` is the model's input (H, W, C). `labelled`: True when the demo needs labels, None
     when it uses them if a folder has them (see `load_image_folder`), False when it never does.

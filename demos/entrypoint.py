@@ -14,6 +14,8 @@ before the backend is chosen.
 
 from __future__ import annotations
 
+import argparse
+import functools
 import json
 import os
 import sys
@@ -58,6 +60,11 @@ class DemoSpec:
     defaults: TrainingDefaults
     train: Callable[[DemoRun], Mapping[str, float]]
     """Trains, writes artifacts, returns the final metrics for the `done` event."""
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    """Adds the demo's own options (values in `DemoOptions.extra`); None for none."""
+    check_data: Callable[[str], None] | None = None
+    """Fails fast (`DatasetUnavailable`) on `--data` it cannot load, before the backend is
+    imported; None checks the Keras dataset `dataset`. For demos whose data is not one."""
 
 
 class DemoRun:
@@ -111,7 +118,13 @@ def run(spec: DemoSpec, argv: Sequence[str] | None = None) -> int:
     """Run one demo process from its command line; returns the exit status."""
     started = time.monotonic()
     try:
-        options = parse_options(spec.name, spec.defaults, argv, description=spec.title)
+        options = parse_options(
+            spec.name,
+            spec.defaults,
+            argv,
+            description=spec.title,
+            add_arguments=spec.add_arguments,
+        )
     except OptionsError as exc:
         print(exc, file=sys.stderr)
         EventWriter(sys.stdout).error(str(exc))
@@ -121,7 +134,7 @@ def run(spec: DemoSpec, argv: Sequence[str] | None = None) -> int:
     try:
         _select_backend(options.backend)
         # Before the (slow) backend import: a missing dataset must fail in well under a second.
-        check_available(spec.dataset, options.data)
+        (spec.check_data or functools.partial(check_available, spec.dataset))(options.data)
         plan = _prepare_backend(options)
         options.out.mkdir(parents=True, exist_ok=True)
         events.emit("device", **plan.as_event())

@@ -132,3 +132,57 @@ def confusion_matrix_plot(
             color="white" if count > threshold else "black",
         )
     return _save(figure, path)
+
+
+def point_clouds(
+    panels: Sequence[tuple[str, np.ndarray]],
+    path: Path,
+    *,
+    title: str | None = None,
+    colors: np.ndarray | None = None,
+) -> Path:
+    """Save 2-D point sets side by side, one panel per (title, N×2 points).
+
+    `colors` (one value per point, shared by every panel of the same length) shows where each
+    point went, e.g. a flow's data points and their images in latent space.
+    """
+    height = 4.2 + (0.4 if title else 0.0)
+    figure = Figure(figsize=(4.2 * len(panels), height), layout="constrained")
+    if title:
+        figure.suptitle(title)
+    for index, (name, points) in enumerate(panels):
+        points = np.asarray(points, dtype="float32")
+        axes = figure.add_subplot(1, len(panels), index + 1)
+        shade = colors if colors is not None and len(colors) == len(points) else None
+        axes.scatter(
+            points[:, 0], points[:, 1], c="black" if shade is None else shade,
+            cmap=None if shade is None else "viridis", s=3, alpha=0.6,
+        )  # fmt: skip
+        axes.set_title(name)
+        axes.set_aspect("equal", adjustable="datalim")
+    return _save(figure, path)
+
+
+def attention_map(
+    weights: np.ndarray,
+    tokens: Sequence[str],
+    path: Path,
+    *,
+    title: str,
+) -> Path:
+    """Save attention weights (heads × T × T, rows the attending token) as one heat map per head."""
+    weights = np.asarray(weights, dtype="float32")
+    heads, length = weights.shape[0], len(tokens)
+    side = max(4.0, 0.32 * length + 1.5)
+    figure = Figure(figsize=(side * heads, side + 0.5), layout="constrained")
+    figure.suptitle(title)
+    for head in range(heads):
+        axes = figure.add_subplot(1, heads, head + 1)
+        image = axes.imshow(weights[head], cmap="viridis", vmin=0.0, vmax=1.0)
+        axes.set_xticks(range(length), labels=list(tokens), rotation=90, fontsize=7)
+        axes.set_yticks(range(length), labels=list(tokens), fontsize=7)
+        axes.set_xlabel("attended token (key)")
+        axes.set_ylabel("attending token (query)")
+        axes.set_title(f"head {head + 1}")
+        figure.colorbar(image, ax=axes, shrink=0.6)
+    return _save(figure, path)

