@@ -50,11 +50,12 @@ class Terminal:
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", "app", *keys)
 
-    def wait_for(self, text: str, timeout: float = 30) -> str:
+    def wait_for(self, text: str, *, without: str | None = None, timeout: float = 30) -> str:
+        """Wait until `text` is on screen (and `without` is not)."""
         deadline = time.monotonic() + timeout
         while True:
             screen = self.screen()
-            if text in screen:
+            if text in screen and (without is None or without not in screen):
                 return screen
             if time.monotonic() > deadline:
                 raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
@@ -102,12 +103,21 @@ QUESTIONS = [
 ]
 
 
+SHOW_ANSWER = "Show answer  (space)"  # the button, not the footer's "space Show answer"
+
+
+def reveal(terminal: Terminal, question: str) -> None:
+    # The question and its "Show answer" button are both drawn before space can reveal it.
+    terminal.wait_for(question)
+    terminal.wait_for(SHOW_ANSWER)
+    terminal.keys("space")
+    terminal.wait_for("Again", without=SHOW_ANSWER)
+
+
 def review_three(terminal: Terminal) -> None:
     terminal.start(f"{STUDYAPP} review")
     for question, next_question in itertools.pairwise(QUESTIONS):
-        terminal.wait_for(question)
-        terminal.keys("space")
-        terminal.wait_for("Again")
+        reveal(terminal, question)
         terminal.keys("3")
         # The next card shows only after the answer was committed.
         terminal.wait_for(next_question)
@@ -128,8 +138,7 @@ def test_sigkill_mid_session_keeps_every_answer(
 ) -> None:
     studyapp(env, "import", str(FIXTURES / "cards.md"))
     review_three(terminal)
-    terminal.keys("space")  # the fourth card is half-way: revealed, not rated
-    terminal.wait_for("Again")
+    reveal(terminal, QUESTIONS[3])  # the fourth card is half-way: revealed, not rated
     os.kill(terminal.pid(), signal.SIGKILL)
 
     with sqlite3.connect(tmp_path / "e2e.db") as db:
