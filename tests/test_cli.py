@@ -69,8 +69,11 @@ def test_cards_and_decks_listings(deck_dir: Path, env: dict[str, str]) -> None:
 
 def test_version_and_help_on_every_command(env: dict[str, str]) -> None:
     assert run("--version", env=env).stdout.startswith("studyapp ")
-    for command in ("import", "cards", "decks", "review"):
-        result = run(command, "--help", env=env)
+    commands = [["import"], ["cards"], ["decks"], ["review"], ["stats"], ["optimize"],
+                ["export"], ["backup"], ["restore"], ["demo"], ["demo", "list"],
+                ["demo", "info"], ["demo", "run"], ["demo", "runs"]]
+    for command in commands:
+        result = run(*command, "--help", env=env)
         assert result.returncode == 0 and "Usage" in result.stdout, command
 
 
