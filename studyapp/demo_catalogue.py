@@ -500,6 +500,46 @@ _DEMOS: tuple[DemoInfo, ...] = (
         "each attention head's weights over one generated text (the causal mask shows as an "
         "empty upper triangle); the trained model (model.keras) and its vocabulary.",
     ),
+    DemoInfo(
+        name="music-transformer",
+        module="demos.music_transformer",
+        title="Music Transformer: notes and durations",
+        chapter=11,
+        model_family="transformer (decoder-only, causal self-attention, two output heads)",
+        dataset="Bach chorales from music21's bundled corpus (408 scores, the soprano line), "
+        "standing in for the book's Bach cello suites (MIDI files music21 does not ship)",
+        full_data="For the book's data, download the MIDI files of Bach's cello suites "
+        "(the book's notebook fetches them into data/bach-cello/) and pass that folder with "
+        "--data PATH; any folder of .mid/.midi files works, each score chordified and read "
+        "as its top note, as in the book.",
+        offline_data="--data offline (and auto, since the book's MIDI files are never "
+        "downloaded): the Bach chorales that ship inside the music21 package; no download.",
+        keywords=(
+            "music transformer",
+            "music generation",
+            "music21",
+            "midi",
+            "pitch",
+            "duration",
+            "chord",
+            "quarter length",
+            "chorale",
+            "bach",
+            "cello suite",
+            "polyphonic",
+            "monophonic",
+            "piano roll",
+            "musegan",
+            "sine position encoding",
+        ),
+        runtime_cpu="about 30 minutes for 10 epochs of the 408 chorales on a 2-core CPU (about "
+        "2 s per step of 256 windows); --quick about 40 s",
+        runtime_gpu="a few minutes for 10 epochs of the chorales (parsing them takes 15 s)",
+        shows="The note loss and the duration loss per epoch, a generated melody as a MIDI file "
+        "(generated.mid, --temperature, --events) and a piano roll of it under a real "
+        "chorale melody; the trained model (model.keras) and its note and duration "
+        "vocabularies.",
+    ),
 )
 
 

@@ -92,7 +92,7 @@ def test_names_are_unique_and_in_book_order() -> None:
     assert [d.chapter for d in all_demos()] == sorted(d.chapter for d in all_demos())
     assert names == [
         "mlp-cifar10", "cnn-cifar10", "autoencoder", "vae", "dcgan", "wgan-gp", "lstm-text",
-        "pixelcnn", "realnvp", "ebm", "diffusion", "gpt",
+        "pixelcnn", "realnvp", "ebm", "diffusion", "gpt", "music-transformer",
     ]  # fmt: skip
 
 
