@@ -134,16 +134,7 @@ def train(demo: DemoRun) -> dict[str, float]:
     x_train, x_test = scale_images(data.x_train), scale_images(data.x_test)
     autoencoder, encoder, decoder = build_autoencoder()
     autoencoder.compile(optimizer=keras.optimizers.Adam(), loss="binary_crossentropy")
-    autoencoder.fit(
-        x_train,
-        x_train,
-        epochs=demo.options.epochs,
-        batch_size=demo.options.batch_size,
-        shuffle=True,
-        validation_data=(x_test, x_test),
-        verbose=0,
-        callbacks=[demo.progress_callback()],
-    )
+    demo.fit(autoencoder, x_train, x_train, validation_data=(x_test, x_test))
     test_loss = float(autoencoder.evaluate(x_test, x_test, batch_size=500, verbose=0))
 
     examples = x_test[:LATENT_PLOT_EXAMPLES]

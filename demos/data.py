@@ -16,7 +16,8 @@
   generative demos, e.g. the book's LEGO bricks `dataset/` folder), or a folder holding the four
   Fashion-MNIST ``*-ubyte.gz`` files.
 
-All images are returned as uint8 NHWC arrays; each demo scales them for its own model.
+All images are returned as uint8 NHWC arrays; each demo scales them for its own model
+(`scale_to_tanh_range` is the [-1, 1] of the generative demos).
 This module imports numpy and, lazily, Pillow and keras (only for ``auto``); it must not import
 tensorflow or any other backend directly.
 """
@@ -369,6 +370,13 @@ def holds_fashion_mnist_files(path: Path) -> bool:
     return all((Path(path) / name).is_file() for name in _FASHION_FILES)
 
 
+def is_image_folder(data: str) -> bool:
+    """Whether `--data` names a folder of images of any size, rather than the Keras cache, the
+    offline digits or Fashion-MNIST IDX files (small greyscale images). The generative demos
+    train a folder at the book's larger size."""
+    return data not in ("auto", "offline") and not holds_fashion_mnist_files(Path(data))
+
+
 def load_path(
     path: Path,
     *,
@@ -502,6 +510,12 @@ def load_images(
         x_train=fit_to_shape(loaded.x_train, shape),
         x_test=fit_to_shape(loaded.x_test, shape),
     )
+
+
+def scale_to_tanh_range(images: np.ndarray) -> np.ndarray:
+    """uint8 0..255 -> float32 -1..1: the range of a generator's tanh (the padding, 0, becomes
+    -1)."""
+    return (images.astype("float32") - 127.5) / 127.5
 
 
 def fit_to_shape(images: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:

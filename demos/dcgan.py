@@ -21,23 +21,20 @@ stateless step that is not written yet and is refused with a clear message). Und
 `mixed_float16` both optimizers are wrapped in a `LossScaleOptimizer` and the step scales each
 loss before differentiating; the wrapper unscales and skips non-finite steps.
 
-Artifact: `samples.png`, a 3×10 grid of generated images. keras is imported inside the
-functions: the entry point sets KERAS_BACKEND before the first keras import.
+Artifact: `samples.png`, a 3×10 grid of generated images. The generator and the sampling are
+shared with `demos.wgan_gp` (`demos.gan`). keras is imported inside the functions: the entry
+point sets KERAS_BACKEND before the first keras import.
 """
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from demos.data import holds_fashion_mnist_files
-from demos.entrypoint import DemoRun, DemoSpec, run
-from demos.figures import image_grid
+from demos import gan
+from demos.data import is_image_folder, scale_to_tanh_range
+from demos.entrypoint import DemoRun, DemoSpec, last_epoch_metrics, run
 from demos.options import TrainingDefaults
 
 NAME = "dcgan"
@@ -57,25 +54,14 @@ SAMPLE_GRID = (3, 10)  # rows, columns, as in the book
 
 def image_size_for(data: str) -> int:
     """64 for a folder of images (the book's LEGO size), else 32 (padded Fashion-MNIST)."""
-    if data in ("auto", "offline") or holds_fashion_mnist_files(Path(data)):
-        return FASHION_IMAGE_SIZE
-    return FOLDER_IMAGE_SIZE
-
-
-def _blocks(image_size: int) -> int:
-    # Each stride-2 block halves (discriminator) or doubles (generator) the side; both ends
-    # meet at 4×4, where a kernel-4 valid convolution maps to or from a single pixel.
-    blocks = int(math.log2(image_size)) - 2
-    if image_size != 4 * 2**blocks or blocks < 2:
-        raise ValueError(f"image size must be a power of two >= 16, not {image_size}")
-    return blocks
+    return FOLDER_IMAGE_SIZE if is_image_folder(data) else FASHION_IMAGE_SIZE
 
 
 def build_discriminator(image_size: int = FASHION_IMAGE_SIZE, channels: int = CHANNELS) -> Any:
     import keras
     from keras import layers
 
-    filters = [64 * 2**i for i in range(_blocks(image_size))]
+    filters = [64 * 2**i for i in range(gan.stride2_blocks(image_size))]
     inputs = keras.Input(shape=(image_size, image_size, channels))
     x = layers.Conv2D(filters[0], 4, strides=2, padding="same", use_bias=False)(inputs)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
@@ -93,23 +79,7 @@ def build_discriminator(image_size: int = FASHION_IMAGE_SIZE, channels: int = CH
 
 
 def build_generator(image_size: int = FASHION_IMAGE_SIZE, channels: int = CHANNELS) -> Any:
-    import keras
-    from keras import layers
-
-    filters = [64 * 2**i for i in reversed(range(_blocks(image_size)))]
-    inputs = keras.Input(shape=(Z_DIM,))
-    x = layers.Reshape((1, 1, Z_DIM))(inputs)
-    x = layers.Conv2DTranspose(filters[0], 4, strides=1, padding="valid", use_bias=False)(x)
-    x = layers.BatchNormalization(momentum=0.9)(x)
-    x = layers.LeakyReLU(negative_slope=0.2)(x)
-    for width in filters[1:]:
-        x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=0.9)(x)
-        x = layers.LeakyReLU(negative_slope=0.2)(x)
-    outputs = layers.Conv2DTranspose(
-        channels, 4, strides=2, padding="same", use_bias=False, activation="tanh", dtype="float32"
-    )(x)
-    return keras.Model(inputs, outputs, name="generator")
+    return gan.build_generator(image_size, channels, z_dim=Z_DIM, output_bias=False)
 
 
 def build_dcgan(
@@ -248,38 +218,22 @@ def build_dcgan(
     return DCGAN(discriminator, generator, name="dcgan"), discriminator, generator
 
 
-def scale_images(images: np.ndarray) -> np.ndarray:
-    """uint8 0..255 -> float32 -1..1, the range of the generator's tanh."""
-    return (images.astype("float32") - 127.5) / 127.5
-
-
 def train(demo: DemoRun) -> dict[str, float]:
     size = image_size_for(demo.options.data)
     data = demo.load_images("fashion_mnist", (size, size, CHANNELS), labelled=False)
     dcgan, _, generator = build_dcgan(size, seed=demo.options.seed)
     dcgan.compile(jit_compile=demo.plan.jit_compile)
-    history = dcgan.fit(
-        scale_images(data.x_train),
-        epochs=demo.options.epochs,
-        batch_size=demo.options.batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[demo.progress_callback(loss_key="d_loss")],
-    )
-    rng = np.random.default_rng(demo.options.seed)
-    z = rng.standard_normal((int(np.prod(SAMPLE_GRID)), Z_DIM)).astype("float32")
-    samples = np.asarray(generator.predict(z, verbose=0)) * 0.5 + 0.5
-    demo.artifact(
-        "samples",
-        image_grid(
-            samples,
-            demo.out_dir / "samples.png",
-            columns=SAMPLE_GRID[1],
-            title=f"DCGAN samples after {demo.options.epochs} epoch(s) on {data.name}",
-        ),
+    history = demo.fit(dcgan, scale_to_tanh_range(data.x_train), loss_key="d_loss")
+    gan.write_samples(
+        demo,
+        generator,
+        z_dim=Z_DIM,
+        grid=SAMPLE_GRID,
+        title=f"DCGAN samples after {demo.options.epochs} epoch(s) on {data.name}",
+        array=False,
     )
     # A GAN has no test metric; report where both players ended.
-    return {name: float(values[-1]) for name, values in history.history.items()}
+    return last_epoch_metrics(history)
 
 
 SPEC = DemoSpec(

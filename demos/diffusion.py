@@ -41,15 +41,14 @@ import functools
 import math
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from demos.data import holds_fashion_mnist_files
+from demos.data import is_image_folder
 from demos.entrypoint import DemoRun, DemoSpec, run
 from demos.figures import image_grid
-from demos.options import TrainingDefaults
+from demos.options import TrainingDefaults, positive_int
 
 NAME = "diffusion"
 FASHION_IMAGE_SHAPE = (32, 32, 1)
@@ -71,15 +70,6 @@ STRIP_COLUMNS = 10
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    def positive_int(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-        return value
-
     parser.add_argument(
         "--diffusion-steps",
         type=positive_int,
@@ -90,9 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def image_shape_for(data: str) -> tuple[int, int, int]:
     """64×64 colour for a folder of images (the book's flowers), else 32×32 greyscale."""
-    if data in ("auto", "offline") or holds_fashion_mnist_files(Path(data)):
-        return FASHION_IMAGE_SHAPE
-    return FOLDER_IMAGE_SHAPE
+    return FOLDER_IMAGE_SHAPE if is_image_folder(data) else FASHION_IMAGE_SHAPE
 
 
 def offset_cosine_schedule(diffusion_times: Any) -> tuple[Any, Any]:
@@ -298,22 +286,13 @@ def train(demo: DemoRun) -> dict[str, float]:
         optimizer=keras.optimizers.AdamW(learning_rate=LEARNING_RATE, weight_decay=WEIGHT_DECAY),
         jit_compile=demo.plan.jit_compile,
     )
-    history = model.fit(
-        images,
-        epochs=options.epochs,
-        batch_size=options.batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[demo.progress_callback(), ema_callback()],
-    )
+    history = demo.fit(model, images, callbacks=[ema_callback()])
 
     steps = int(options.extra.get("diffusion_steps", DIFFUSION_STEPS))
     rng = np.random.default_rng(options.seed)
     count = int(np.prod(SAMPLE_GRID))
     noise = rng.standard_normal((count, *shape)).astype("float32")
     generated, trajectory = reverse_diffusion(model.ema_network, noise, steps)
-    samples = denormalise(generated, model.mean, model.std)
-    np.save(demo.out_dir / "samples.npy", samples)
 
     # The strip: a few images, from pure noise (left) to the sample (right).
     columns = np.unique(np.linspace(0, steps, STRIP_COLUMNS - 1).round().astype(int))
@@ -328,20 +307,12 @@ def train(demo: DemoRun) -> dict[str, float]:
             title=f"Reverse diffusion in {steps} DDIM steps: noise (left) to sample (right)",
         ),
     )
-    demo.artifact(
-        "samples",
-        image_grid(
-            samples,
-            demo.out_dir / "samples.png",
-            columns=SAMPLE_GRID[1],
-            title=f"Diffusion samples ({steps} steps) after {options.epochs} epoch(s) on "
-            f"{data.name}",
-        ),
+    demo.save_samples(
+        denormalise(generated, model.mean, model.std),
+        columns=SAMPLE_GRID[1],
+        title=f"Diffusion samples ({steps} steps) after {options.epochs} epoch(s) on {data.name}",
     )
-    demo.artifact("samples-array", demo.out_dir / "samples.npy")
-    model_path = demo.out_dir / "unet_ema.keras"
-    model.ema_network.save(model_path)
-    demo.artifact("model", model_path)
+    demo.save_model(model.ema_network, "unet_ema.keras")
     # What a reloaded U-Net needs to turn its output back into pixels.
     demo.write_json(
         "normalisation",

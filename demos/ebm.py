@@ -36,9 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from demos.entrypoint import DemoRun, DemoSpec, run
+from demos.data import scale_to_tanh_range
+from demos.entrypoint import DemoRun, DemoSpec, last_epoch_metrics, run
 from demos.figures import image_grid
-from demos.options import TrainingDefaults
+from demos.options import TrainingDefaults, positive_int
 
 NAME = "ebm"
 IMAGE_SIZE = 32
@@ -64,20 +65,10 @@ CHAINS_SHOWN = 4
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--langevin-steps",
-        type=_positive_int,
+        type=positive_int,
         default=LANGEVIN_STEPS,
         help=f"Langevin steps per training batch (default {LANGEVIN_STEPS}, as in the book)",
     )
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 def build_energy_model() -> Any:
@@ -134,7 +125,7 @@ def build_ebm(
     import keras
     from keras import ops
 
-    from demos.gradients import apply_gradients, require_stateful_train_step, value_and_gradients
+    from demos.gradients import minimise, record_metrics, require_stateful_train_step
 
     class EBM(keras.Model):
         def __init__(self, model: Any, **kwargs: Any) -> None:
@@ -202,19 +193,11 @@ def build_ebm(
                 terms = (loss, cdiv_loss, reg_loss, ops.mean(real_out), ops.mean(fake_out))
                 return self.optimizer.scale_loss(loss), terms
 
-            _, terms, grads = value_and_gradients(loss_fn, variables)
-            apply_gradients(self.optimizer, grads, variables)
-            for tracker, value in zip(self.metrics, terms, strict=True):
-                tracker.update_state(value)
-            return {m.name: m.result() for m in self.metrics}
+            _, terms = minimise(self.optimizer, loss_fn, variables)
+            return record_metrics(self.metrics, terms)
 
     model = build_energy_model()
     return EBM(model, name="ebm"), model
-
-
-def scale_images(images: np.ndarray) -> np.ndarray:
-    """uint8 0..255 -> float32 -1..1 (the padding, 0, becomes -1 like the book's)."""
-    return (images.astype("float32") - 127.5) / 127.5
 
 
 def generate(
@@ -250,30 +233,16 @@ def train(demo: DemoRun) -> dict[str, float]:
         langevin_steps=langevin_steps, buffer_size=buffer_size, seed=options.seed
     )
     ebm.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), jit_compile=demo.plan.jit_compile)
-    history = ebm.fit(
-        scale_images(data.x_train),
-        epochs=options.epochs,
-        batch_size=options.batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[demo.progress_callback()],
-    )
+    history = demo.fit(ebm, scale_to_tanh_range(data.x_train))
 
     steps = QUICK_GENERATION_STEPS if options.quick else GENERATION_STEPS
     final, stages = generate(model, int(np.prod(SAMPLE_GRID)), steps, seed=options.seed)
-    samples = (final + 1.0) / 2.0
-    np.save(demo.out_dir / "samples.npy", samples)
-    demo.artifact(
-        "samples",
-        image_grid(
-            samples,
-            demo.out_dir / "samples.png",
-            columns=SAMPLE_GRID[1],
-            title=f"EBM samples: {steps} Langevin steps from noise, after {options.epochs} "
-            f"epoch(s) on {data.name}",
-        ),
+    demo.save_samples(
+        (final + 1.0) / 2.0,
+        columns=SAMPLE_GRID[1],
+        title=f"EBM samples: {steps} Langevin steps from noise, after {options.epochs} "
+        f"epoch(s) on {data.name}",
     )
-    demo.artifact("samples-array", demo.out_dir / "samples.npy")
     # One row per chain, one column per snapshot: noise on the left, the sample on the right.
     chains = np.transpose(stages[:, :CHAINS_SHOWN], (1, 0, 2, 3, 4))
     shown = chains.reshape(-1, *chains.shape[2:])
@@ -286,7 +255,7 @@ def train(demo: DemoRun) -> dict[str, float]:
             title=f"Langevin dynamics: {CHAINS_SHOWN} chains over {steps} steps",
         ),
     )
-    return {name: float(values[-1]) for name, values in history.history.items()}
+    return last_epoch_metrics(history)
 
 
 SPEC = DemoSpec(

@@ -6,7 +6,8 @@ choose devices and precision, seed, emit `device`, call the demo's `train`, emit
 turn any uncaught failure into an `error` event and a non-zero exit status.
 
 `DemoRun` is what a demo's `train` function receives: the options, the device plan, and small
-services (load data and emit `dataset`, make the progress callback, record artifacts).
+services (load data and emit `dataset`, make the progress callback, fit a model the way every
+demo does, save and announce artifacts).
 
 This module must not import keras, tensorflow or numpy at import time: demo modules import it
 before the backend is chosen.
@@ -32,6 +33,8 @@ from demos.events import EventWriter, claim_stdout, to_json_value
 from demos.options import DemoOptions, OptionsError, TrainingDefaults, parse_options
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from demos.data import ImageData
     from demos.progress_callback import EventCallback
 
@@ -100,6 +103,29 @@ class DemoRun:
 
         return EventCallback(self.events, loss_key=loss_key)
 
+    def fit(
+        self,
+        model: Any,
+        x: Any,
+        y: Any = None,
+        *,
+        loss_key: str = "loss",
+        callbacks: Sequence[Any] = (),
+        **kwargs: Any,
+    ) -> Any:
+        """`model.fit` as the demos train: this run's epochs and batch size, shuffled, no progress
+        bar but progress events (then `callbacks`); returns Keras' History."""
+        return model.fit(
+            x,
+            y,
+            epochs=self.options.epochs,
+            batch_size=self.options.batch_size,
+            shuffle=True,
+            verbose=0,
+            callbacks=[self.progress_callback(loss_key=loss_key), *callbacks],
+            **kwargs,
+        )
+
     def artifact(self, kind: str, path: Path, **fields: Any) -> Path:
         """Announce a file the demo has written."""
         if not path.is_file():
@@ -112,6 +138,35 @@ class DemoRun:
         path = self.out_dir / name
         path.write_text(json.dumps(to_json_value(payload), indent=2) + "\n", encoding="utf-8")
         return self.artifact(kind, path)
+
+    def save_model(self, model: Any, name: str = "model.keras") -> Path:
+        """Save a Keras model as `<out>/<name>` and announce it."""
+        path = self.out_dir / name
+        model.save(path)
+        return self.artifact("model", path)
+
+    def save_samples(
+        self, samples: np.ndarray, *, columns: int, title: str, array: bool = True
+    ) -> None:
+        """Write generated images (N×H×W×C in [0, 1]) as the grid `samples.png` and, with `array`,
+        their values as `samples.npy`; announce the picture, then the array."""
+        import numpy as np
+
+        from demos.figures import image_grid
+
+        array_path = self.out_dir / "samples.npy"
+        if array:
+            np.save(array_path, samples)
+        picture = image_grid(samples, self.out_dir / "samples.png", columns=columns, title=title)
+        self.artifact("samples", picture)
+        if array:
+            self.artifact("samples-array", array_path)
+
+
+def last_epoch_metrics(history: Any) -> dict[str, float]:
+    """Every log of the last epoch of a Keras History: the `done` metrics of a demo that has no
+    test metric (a GAN, an energy-based model) and reports where training ended."""
+    return {name: float(values[-1]) for name, values in history.history.items()}
 
 
 def run(spec: DemoSpec, argv: Sequence[str] | None = None) -> int:

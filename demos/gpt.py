@@ -33,17 +33,13 @@ import numpy as np
 
 from demos.entrypoint import DemoRun, DemoSpec, run
 from demos.figures import attention_map
-from demos.lstm_text import add_arguments, write_text_artifacts
 from demos.options import TrainingDefaults
-from demos.text_data import (
-    Vocabulary,
-    check_text_data,
-    dataset_event,
-    encode_documents,
-    generate_text,
-    generation_rng,
-    load_corpus,
-    tokenize,
+from demos.text_data import check_text_data, tokenize
+from demos.text_generation import (
+    add_arguments,
+    fit_and_generate,
+    load_training_text,
+    write_text_artifacts,
 )
 
 NAME = "gpt"
@@ -55,7 +51,6 @@ N_HEADS = 2
 FEED_FORWARD_DIM = 256
 DROPOUT_RATE = 0.1
 DEFAULTS = TrainingDefaults(epochs=5, batch_size=32, quick_epochs=3, quick_steps_per_epoch=10)
-TEMPERATURES = (1.0, 0.5, 0.2)
 GENERATED_WORDS = 80
 #: Tokens shown in the attention picture (a longer text makes unreadable labels).
 ATTENTION_TOKENS = 24
@@ -177,58 +172,14 @@ def build_gpt(vocab_size: int = VOCAB_SIZE, max_len: int = MAX_LEN) -> tuple[Any
 
 
 def train(demo: DemoRun) -> dict[str, float]:
-    import keras
-
-    options = demo.options
-    corpus = load_corpus(options.data, stands_in_for="wine-reviews")
-    documents = [tokenize(d) for d in corpus.documents]
-    rng = np.random.default_rng(options.seed)
-    order = rng.permutation(len(documents))
-    if options.max_steps_per_epoch is not None:
-        order = order[: options.max_steps_per_epoch * options.batch_size]
-    vocabulary = Vocabulary.build(documents, VOCAB_SIZE)
-    sequences = encode_documents([documents[i] for i in order], vocabulary, MAX_LEN)
-    demo.events.emit("dataset", **dataset_event(corpus, sequences, vocabulary))
-
-    gpt, attention_model = build_gpt(len(vocabulary))
-    gpt.compile(
-        optimizer=keras.optimizers.Adam(),
-        loss=keras.losses.SparseCategoricalCrossentropy(reduction="mean_with_sample_weight"),
-        jit_compile=demo.plan.jit_compile,
+    text = load_training_text(
+        demo, stands_in_for="wine-reviews", vocab_size=VOCAB_SIZE, max_len=MAX_LEN
     )
-    history = gpt.fit(
-        sequences.x,
-        sequences.y,
-        sample_weight=sequences.weights,
-        epochs=options.epochs,
-        batch_size=options.batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[demo.progress_callback()],
-    )
-
-    def next_probabilities(ids: np.ndarray) -> np.ndarray:
-        return np.asarray(gpt(ids, training=False))[0, -1]
-
-    temperatures = options.extra.get("temperature", TEMPERATURES)
-    texts = [
-        {
-            "temperature": temperature,
-            "text": generate_text(
-                next_probabilities,
-                vocabulary,
-                corpus.prompt,
-                max_tokens=GENERATED_WORDS,
-                temperature=temperature,
-                rng=generation_rng(options.seed, index),
-                window=MAX_LEN,
-            ),
-        }
-        for index, temperature in enumerate(temperatures)
-    ]
+    gpt, attention_model = build_gpt(len(text.vocabulary))
+    metrics, texts = fit_and_generate(demo, gpt, text, max_tokens=GENERATED_WORDS, window=MAX_LEN)
     # The attention picture: one generated text (the coolest temperature reads best), cut short.
     shown = tokenize(min(texts, key=lambda t: t["temperature"])["text"])[:ATTENTION_TOKENS]
-    ids = np.asarray([vocabulary.encode(shown)], dtype="int32")
+    ids = np.asarray([text.vocabulary.encode(shown)], dtype="int32")
     _, scores = attention_model(ids, training=False)
     demo.artifact(
         "attention",
@@ -239,9 +190,8 @@ def train(demo: DemoRun) -> dict[str, float]:
             title=f"GPT attention over a generated text ({N_HEADS} heads, causal mask)",
         ),
     )
-    write_text_artifacts(demo, corpus.prompt, texts, gpt, vocabulary)
-    final_loss = float(history.history["loss"][-1])
-    return {"loss": final_loss, "perplexity": float(np.exp(final_loss))}
+    write_text_artifacts(demo, text.corpus.prompt, texts, gpt, text.vocabulary)
+    return metrics
 
 
 SPEC = DemoSpec(

@@ -13,7 +13,8 @@ autodiff API behind one signature:
 through the layers as usual (its entry in `values` can be ignored), or a tensor, which `fn` must
 read from `values` (that is what lets JAX trace it). Gradients come back in the order of
 `sources`. The result stays differentiable, so a call nested inside another (the gradient
-penalty inside the critic loss) gives second-order gradients.
+penalty inside the critic loss) gives second-order gradients. Around it, `minimise` takes one
+optimizer step down such a loss and `record_metrics` turns a step's values into its logs.
 
 Only the TensorFlow version runs in this project's tests. The PyTorch version follows
 `torch.autograd.grad`, and the JAX version maps Keras variables onto traced values with
@@ -113,6 +114,23 @@ def apply_gradients(optimizer: Any, grads: Sequence[Any], variables: Sequence[An
             optimizer.apply(list(grads), list(variables))
     else:
         optimizer.apply(list(grads), list(variables))
+
+
+def minimise(optimizer: Any, fn: LossFn, variables: Sequence[Any]) -> tuple[Any, Any]:
+    """One optimizer step on `variables` down the gradient of `fn`'s loss; returns `(loss, aux)`.
+
+    `fn` is as for `value_and_gradients`, with the variables as its sources.
+    """
+    loss, aux, grads = value_and_gradients(fn, variables)
+    apply_gradients(optimizer, grads, variables)
+    return loss, aux
+
+
+def record_metrics(metrics: Sequence[Any], values: Sequence[Any]) -> dict[str, Any]:
+    """Update each metric with its value (in order) and return the logs of a train step."""
+    for metric, value in zip(metrics, values, strict=True):
+        metric.update_state(value)
+    return {metric.name: metric.result() for metric in metrics}
 
 
 def require_stateful_train_step(demo: str) -> None:

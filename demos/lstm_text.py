@@ -15,31 +15,25 @@ end (the book's generator stops on that token).
 
 Artifacts: `generated.txt` and `generated.json` (texts continued from a prompt at each
 `--temperature`: low values pick likely words, high values more surprising ones),
-`model.keras` (reloadable with `keras.saving.load_model`) and `vocabulary.json`.
-keras is imported inside the functions: the entry point sets KERAS_BACKEND first.
+`model.keras` (reloadable with `keras.saving.load_model`) and `vocabulary.json`. Training,
+generating and saving are shared with `demos.gpt` (`demos.text_generation`). keras is imported
+inside the functions: the entry point sets KERAS_BACKEND first.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from demos.entrypoint import DemoRun, DemoSpec, run
 from demos.options import TrainingDefaults
-from demos.text_data import (
-    Vocabulary,
-    check_text_data,
-    dataset_event,
-    encode_documents,
-    generate_text,
-    generation_rng,
-    load_corpus,
-    positive_float,
-    tokenize,
+from demos.text_data import check_text_data
+from demos.text_generation import (
+    add_arguments,
+    fit_and_generate,
+    load_training_text,
+    write_text_artifacts,
 )
 
 NAME = "lstm-text"
@@ -48,20 +42,8 @@ MAX_LEN = 200
 EMBEDDING_DIM = 100
 N_UNITS = 128
 DEFAULTS = TrainingDefaults(epochs=25, batch_size=32, quick_epochs=3, quick_steps_per_epoch=10)
-TEMPERATURES = (1.0, 0.5, 0.2)
 #: Words generated after the prompt (the book's TextGenerator writes up to 100).
 GENERATED_WORDS = 100
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--temperature",
-        type=positive_float,
-        nargs="+",
-        default=list(TEMPERATURES),
-        help="sampling temperature(s) for the generated texts "
-        f"(default {' '.join(map(str, TEMPERATURES))})",
-    )
 
 
 def build_model(vocab_size: int = VOCAB_SIZE) -> Any:
@@ -77,78 +59,13 @@ def build_model(vocab_size: int = VOCAB_SIZE) -> Any:
 
 
 def train(demo: DemoRun) -> dict[str, float]:
-    import keras
-
-    options = demo.options
-    corpus = load_corpus(options.data, stands_in_for="epicurious-recipes")
-    documents = [tokenize(d) for d in corpus.documents]
-    rng = np.random.default_rng(options.seed)
-    order = rng.permutation(len(documents))
-    if options.max_steps_per_epoch is not None:
-        order = order[: options.max_steps_per_epoch * options.batch_size]
-    vocabulary = Vocabulary.build(documents, VOCAB_SIZE)
-    sequences = encode_documents([documents[i] for i in order], vocabulary, MAX_LEN)
-    demo.events.emit("dataset", **dataset_event(corpus, sequences, vocabulary))
-
-    model = build_model(len(vocabulary))
-    model.compile(
-        optimizer=keras.optimizers.Adam(),
-        loss=keras.losses.SparseCategoricalCrossentropy(reduction="mean_with_sample_weight"),
-        jit_compile=demo.plan.jit_compile,
+    text = load_training_text(
+        demo, stands_in_for="epicurious-recipes", vocab_size=VOCAB_SIZE, max_len=MAX_LEN
     )
-    history = model.fit(
-        sequences.x,
-        sequences.y,
-        sample_weight=sequences.weights,
-        epochs=options.epochs,
-        batch_size=options.batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[demo.progress_callback()],
-    )
-
-    def next_probabilities(ids: np.ndarray) -> np.ndarray:
-        return np.asarray(model(ids, training=False))[0, -1]
-
-    temperatures = options.extra.get("temperature", TEMPERATURES)
-    texts = [
-        {
-            "temperature": temperature,
-            "text": generate_text(
-                next_probabilities,
-                vocabulary,
-                corpus.prompt,
-                max_tokens=GENERATED_WORDS,
-                temperature=temperature,
-                rng=generation_rng(options.seed, index),
-            ),
-        }
-        for index, temperature in enumerate(temperatures)
-    ]
-    write_text_artifacts(demo, corpus.prompt, texts, model, vocabulary)
-    final_loss = float(history.history["loss"][-1])
-    return {"loss": final_loss, "perplexity": float(np.exp(final_loss))}
-
-
-def write_text_artifacts(
-    demo: DemoRun,
-    prompt: str,
-    texts: Sequence[dict[str, Any]],
-    model: Any,
-    vocabulary: Vocabulary,
-) -> None:
-    """generated.txt, generated.json, model.keras and vocabulary.json (shared with `gpt`)."""
-    lines = [f"{demo.options.demo}: text continued from the prompt {prompt!r}", ""]
-    for sample in texts:
-        lines += [f"temperature {sample['temperature']}:", sample["text"], ""]
-    text_path = demo.out_dir / "generated.txt"
-    text_path.write_text("\n".join(lines), encoding="utf-8")
-    demo.artifact("text", text_path)
-    demo.write_json("generated-text", "generated.json", {"prompt": prompt, "samples": texts})
-    model_path = demo.out_dir / "model.keras"
-    model.save(model_path)
-    demo.artifact("model", model_path)
-    demo.write_json("vocabulary", "vocabulary.json", vocabulary.to_json())
+    model = build_model(len(text.vocabulary))
+    metrics, texts = fit_and_generate(demo, model, text, max_tokens=GENERATED_WORDS)
+    write_text_artifacts(demo, text.corpus.prompt, texts, model, text.vocabulary)
+    return metrics
 
 
 SPEC = DemoSpec(

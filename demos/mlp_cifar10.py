@@ -59,16 +59,7 @@ def train(demo: DemoRun) -> dict[str, float]:
         optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
         metrics=["accuracy"],
     )
-    model.fit(
-        x_train,
-        y_train,
-        batch_size=demo.options.batch_size,
-        epochs=demo.options.epochs,
-        shuffle=True,
-        validation_data=(x_test, y_test),
-        verbose=0,
-        callbacks=[demo.progress_callback()],
-    )
+    demo.fit(model, x_train, y_train, validation_data=(x_test, y_test))
     return report_classifier(demo, model, data)
 
 

@@ -98,8 +98,8 @@ def parse_options(
     """
     env = os.environ if env is None else env
     parser = _Parser(prog=f"python -m demos.{demo.replace('-', '_')}", description=description)
-    parser.add_argument("--epochs", type=_positive_int, help=f"default {defaults.epochs}")
-    parser.add_argument("--batch-size", type=_positive_int, help=f"default {defaults.batch_size}")
+    parser.add_argument("--epochs", type=positive_int, help=f"default {defaults.epochs}")
+    parser.add_argument("--batch-size", type=positive_int, help=f"default {defaults.batch_size}")
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -136,7 +136,7 @@ def parse_options(
         caps.append(defaults.quick_steps_per_epoch)
     if env.get(MAX_STEPS_ENV):
         try:
-            caps.append(_positive_int(env[MAX_STEPS_ENV]))
+            caps.append(positive_int(env[MAX_STEPS_ENV]))
         except argparse.ArgumentTypeError as exc:
             raise OptionsError(f"{MAX_STEPS_ENV}: {exc}") from None
 
@@ -156,7 +156,8 @@ def parse_options(
     )
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type for a count: a whole number of at least 1."""
     try:
         value = int(text)
     except ValueError:

@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 
 from demos.entrypoint import DemoRun, DemoSpec, run
-from demos.figures import image_grid
 from demos.options import TrainingDefaults
 from demos.text_data import positive_float
 
@@ -179,37 +178,20 @@ def train(demo: DemoRun) -> dict[str, float]:
         loss="sparse_categorical_crossentropy",
         jit_compile=demo.plan.jit_compile,
     )
-    history = model.fit(
-        inputs,
-        targets,
-        epochs=options.epochs,
-        batch_size=options.batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[demo.progress_callback()],
-    )
+    history = demo.fit(model, inputs, targets)
     test_inputs, test_targets = quantise(data.x_test)
     test_loss = float(model.evaluate(test_inputs, test_targets, batch_size=500, verbose=0))
 
     rng = np.random.default_rng(options.seed)
     temperature = float(options.extra.get("temperature", TEMPERATURE))
     levels = sample_images(model, int(np.prod(SAMPLE_GRID)), temperature=temperature, rng=rng)
-    samples = levels.astype("float32") / (PIXEL_LEVELS - 1)
-    np.save(demo.out_dir / "samples.npy", samples)
-    demo.artifact(
-        "samples",
-        image_grid(
-            samples,
-            demo.out_dir / "samples.png",
-            columns=SAMPLE_GRID[1],
-            title=f"PixelCNN samples (temperature {temperature}) after {options.epochs} "
-            f"epoch(s) on {data.name}",
-        ),
+    demo.save_samples(
+        levels.astype("float32") / (PIXEL_LEVELS - 1),
+        columns=SAMPLE_GRID[1],
+        title=f"PixelCNN samples (temperature {temperature}) after {options.epochs} "
+        f"epoch(s) on {data.name}",
     )
-    demo.artifact("samples-array", demo.out_dir / "samples.npy")
-    model_path = demo.out_dir / "model.keras"
-    model.save(model_path)
-    demo.artifact("model", model_path)
+    demo.save_model(model)
     # Negative log-likelihood per pixel, in nats: the number likelihood models are compared on.
     return {"loss": float(history.history["loss"][-1]), "test_loss": test_loss}
 

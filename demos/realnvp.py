@@ -192,14 +192,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
     model = build_realnvp()
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), jit_compile=demo.plan.jit_compile)
-    history = model.fit(
-        normalised,
-        epochs=options.epochs,
-        batch_size=options.batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[demo.progress_callback()],
-    )
+    history = demo.fit(model, normalised)
 
     z, log_det = forward_numpy(model, normalised)
     log_likelihood = float(np.mean(np.asarray(model.log_likelihood(z, log_det))))

@@ -120,15 +120,7 @@ def train(demo: DemoRun) -> dict[str, float]:
     x_train, x_test = scale_images(data.x_train), scale_images(data.x_test)
     vae, encoder, decoder = build_vae(seed=demo.options.seed)
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE))
-    vae.fit(
-        x_train,
-        epochs=demo.options.epochs,
-        batch_size=demo.options.batch_size,
-        shuffle=True,
-        validation_data=(x_test, x_test),
-        verbose=0,
-        callbacks=[demo.progress_callback()],
-    )
+    demo.fit(vae, x_train, validation_data=(x_test, x_test))
     test = vae.evaluate(x_test, x_test, batch_size=500, verbose=0, return_dict=True)
 
     examples = x_test[:LATENT_PLOT_EXAMPLES]

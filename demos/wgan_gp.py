@@ -26,23 +26,20 @@ losses for the weights) goes through `demos.gradients.value_and_gradients`, one 
 per backend. Under `mixed_float16` the critic stays float32 (the penalty's input gradients would
 underflow in float16) and the generator's optimizer gets loss scaling, as in the DCGAN demo.
 
-Artifacts: `samples.png` (a 3×10 grid) and `samples.npy` (the images' 0..1 values).
-keras is imported inside the functions: the entry point sets KERAS_BACKEND first.
+Artifacts: `samples.png` (a 3×10 grid) and `samples.npy` (the images' 0..1 values). The
+generator and the sampling are shared with `demos.dcgan` (`demos.gan`). keras is imported inside
+the functions: the entry point sets KERAS_BACKEND first.
 """
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from demos.data import holds_fashion_mnist_files
-from demos.entrypoint import DemoRun, DemoSpec, run
-from demos.figures import image_grid
+from demos import gan
+from demos.data import is_image_folder, scale_to_tanh_range
+from demos.entrypoint import DemoRun, DemoSpec, last_epoch_metrics, run
 from demos.options import TrainingDefaults
 
 NAME = "wgan-gp"
@@ -61,17 +58,7 @@ SAMPLE_GRID = (3, 10)
 
 def image_shape_for(data: str) -> tuple[int, int, int]:
     """64×64 colour for a folder of images (the book's CelebA), else 32×32 greyscale."""
-    if data in ("auto", "offline") or holds_fashion_mnist_files(Path(data)):
-        return FASHION_IMAGE_SHAPE
-    return FOLDER_IMAGE_SHAPE
-
-
-def _blocks(image_size: int) -> int:
-    # Stride-2 blocks from the image down to 4×4 (critic), or up from 4×4 (generator).
-    blocks = int(math.log2(image_size)) - 2
-    if image_size != 4 * 2**blocks or blocks < 2:
-        raise ValueError(f"image size must be a power of two >= 16, not {image_size}")
-    return blocks
+    return FOLDER_IMAGE_SHAPE if is_image_folder(data) else FASHION_IMAGE_SHAPE
 
 
 def build_critic(shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE) -> Any:
@@ -80,7 +67,7 @@ def build_critic(shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE) -> Any:
 
     # float32 under any policy: the gradient penalty differentiates the critic by its input.
     dtype = "float32"
-    filters = [64 * 2**i for i in range(_blocks(shape[0]))]
+    filters = [64 * 2**i for i in range(gan.stride2_blocks(shape[0]))]
     inputs = keras.Input(shape=shape)
     x = layers.Conv2D(filters[0], 4, strides=2, padding="same", dtype=dtype)(inputs)
     x = layers.LeakyReLU(0.2, dtype=dtype)(x)
@@ -94,23 +81,7 @@ def build_critic(shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE) -> Any:
 
 
 def build_generator(shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE) -> Any:
-    import keras
-    from keras import layers
-
-    filters = [64 * 2**i for i in reversed(range(_blocks(shape[0])))]
-    inputs = keras.Input(shape=(Z_DIM,))
-    x = layers.Reshape((1, 1, Z_DIM))(inputs)
-    x = layers.Conv2DTranspose(filters[0], 4, strides=1, padding="valid", use_bias=False)(x)
-    x = layers.BatchNormalization(momentum=0.9)(x)
-    x = layers.LeakyReLU(0.2)(x)
-    for width in filters[1:]:
-        x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=0.9)(x)
-        x = layers.LeakyReLU(0.2)(x)
-    outputs = layers.Conv2DTranspose(
-        shape[-1], 4, strides=2, padding="same", activation="tanh", dtype="float32"
-    )(x)
-    return keras.Model(inputs, outputs, name="generator")
+    return gan.build_generator(shape[0], shape[-1], z_dim=Z_DIM, output_bias=True)
 
 
 def build_wgan_gp(
@@ -124,7 +95,12 @@ def build_wgan_gp(
     import keras
     from keras import ops
 
-    from demos.gradients import apply_gradients, require_stateful_train_step, value_and_gradients
+    from demos.gradients import (
+        minimise,
+        record_metrics,
+        require_stateful_train_step,
+        value_and_gradients,
+    )
 
     class WGANGP(keras.Model):
         def __init__(self, critic: Any, generator: Any, **kwargs: Any) -> None:
@@ -187,8 +163,7 @@ def build_wgan_gp(
                 loss = wass + gp_weight * gp
                 return loss, (wass, gp)
 
-            loss, (wass, gp), grads = value_and_gradients(loss_fn, variables)
-            apply_gradients(self.c_optimizer, grads, variables)
+            loss, (wass, gp) = minimise(self.c_optimizer, loss_fn, variables)
             return loss, wass, gp
 
         def generator_step(self, batch_size: Any) -> Any:
@@ -200,8 +175,7 @@ def build_wgan_gp(
                 g_loss = -ops.mean(self.critic(fake, training=True))
                 return self.g_optimizer.scale_loss(g_loss), g_loss
 
-            _, g_loss, grads = value_and_gradients(loss_fn, variables)
-            apply_gradients(self.g_optimizer, grads, variables)
+            _, g_loss = minimise(self.g_optimizer, loss_fn, variables)
             return g_loss
 
         def train_step(self, data: Any) -> dict[str, Any]:
@@ -209,19 +183,10 @@ def build_wgan_gp(
             for _ in range(critic_steps):
                 c_loss, c_wass, c_gp = self.critic_step(real)
             g_loss = self.generator_step(ops.shape(real)[0])
-            self.c_loss_metric.update_state(c_loss)
-            self.c_wass_loss_metric.update_state(c_wass)
-            self.c_gp_metric.update_state(c_gp)
-            self.g_loss_metric.update_state(g_loss)
-            return {m.name: m.result() for m in self.metrics}
+            return record_metrics(self.metrics, (c_loss, c_wass, c_gp, g_loss))
 
     critic, generator = build_critic(shape), build_generator(shape)
     return WGANGP(critic, generator, name="wgan_gp"), critic, generator
-
-
-def scale_images(images: np.ndarray) -> np.ndarray:
-    """uint8 0..255 -> float32 -1..1, the range of the generator's tanh."""
-    return (images.astype("float32") - 127.5) / 127.5
 
 
 def train(demo: DemoRun) -> dict[str, float]:
@@ -230,29 +195,15 @@ def train(demo: DemoRun) -> dict[str, float]:
     data = demo.load_images("fashion_mnist", shape, labelled=False)
     wgan, _, generator = build_wgan_gp(shape, seed=options.seed)
     wgan.compile(jit_compile=demo.plan.jit_compile)
-    history = wgan.fit(
-        scale_images(data.x_train),
-        epochs=options.epochs,
-        batch_size=options.batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[demo.progress_callback(loss_key="c_loss")],
+    history = demo.fit(wgan, scale_to_tanh_range(data.x_train), loss_key="c_loss")
+    gan.write_samples(
+        demo,
+        generator,
+        z_dim=Z_DIM,
+        grid=SAMPLE_GRID,
+        title=f"WGAN-GP samples after {options.epochs} epoch(s) on {data.name}",
     )
-    rng = np.random.default_rng(options.seed)
-    z = rng.standard_normal((int(np.prod(SAMPLE_GRID)), Z_DIM)).astype("float32")
-    samples = np.asarray(generator.predict(z, verbose=0), dtype="float32") * 0.5 + 0.5
-    np.save(demo.out_dir / "samples.npy", samples)
-    demo.artifact(
-        "samples",
-        image_grid(
-            samples,
-            demo.out_dir / "samples.png",
-            columns=SAMPLE_GRID[1],
-            title=f"WGAN-GP samples after {options.epochs} epoch(s) on {data.name}",
-        ),
-    )
-    demo.artifact("samples-array", demo.out_dir / "samples.npy")
-    return {name: float(values[-1]) for name, values in history.history.items()}
+    return last_epoch_metrics(history)
 
 
 SPEC = DemoSpec(
