@@ -69,9 +69,22 @@ def test_cards_and_decks_listings(deck_dir: Path, env: dict[str, str]) -> None:
 
 def test_version_and_help_on_every_command(env: dict[str, str]) -> None:
     assert run("--version", env=env).stdout.startswith("studyapp ")
-    commands = [["import"], ["cards"], ["decks"], ["review"], ["stats"], ["optimize"],
-                ["export"], ["backup"], ["restore"], ["demo"], ["demo", "list"],
-                ["demo", "info"], ["demo", "run"], ["demo", "runs"]]
+    commands = [
+        ["import"],
+        ["cards"],
+        ["decks"],
+        ["review"],
+        ["stats"],
+        ["optimize"],
+        ["export"],
+        ["backup"],
+        ["restore"],
+        ["demo"],
+        ["demo", "list"],
+        ["demo", "info"],
+        ["demo", "run"],
+        ["demo", "runs"],
+    ]
     for command in commands:
         result = run(*command, "--help", env=env)
         assert result.returncode == 0 and "Usage" in result.stdout, command
