@@ -1,5 +1,6 @@
 """Import speed: 10,000 cards in 100 files; fresh import, unchanged re-import, 1 % edited.
 
+The cards are the bundled deck's book cards, repeated with a variant number in each question.
 Each figure is also given as a ratio to markdown-it-py alone parsing the same files
 (`MarkdownIt('commonmark').parse`, best of 3, measured in the same run).
 Targets: fresh ≤ 1.5× bare parse, unchanged re-import ≤ 0.1× fresh, peak memory ≤ 200 MB.
@@ -19,48 +20,37 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from bench.results_io import report
-from studyapp.library import import_paths
+from studyapp.library import bundled_deck, import_paths
 from studyapp.store import open_store
 
 FILES = 100
 CARDS_PER_FILE = 100
 NOW = dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC)
-TOPICS = [
-    "encoder",
-    "decoder",
-    "latent space",
-    "critic",
-    "generator",
-    "attention",
-    "diffusion step",
-    "coupling layer",
-    "energy",
-    "pixel ordering",
-]
 
 
-def card_text(file: int, card: int, rng: random.Random) -> str:
-    topic = rng.choice(TOPICS)
-    words = " ".join(rng.choice(TOPICS) for _ in range(12))
-    return (
-        f"#### Card {file}-{card} about the {topic}\n"
-        f"Context for the {topic}: {words}. The loss is $L = -\\log p(x|\\theta)$.\n\n"
-        f":p What does the {topic} do in model {file} variant {card}?\n"
-        "??x\n"
-        f"It transforms the input; {words}.\n"
-        "```python\n"
-        f"layer = keras.layers.Dense({card + 1})\n"
-        "```\n"
-        "x??\n\n---\n\n"
-    )
+def templates() -> list[str]:
+    """The bundled deck's own book cards, as markdown: real titles, context, questions and
+    answers with code fences and math, so the mix of text (and of demo keywords) is a real
+    deck's, not a made-up one."""
+    deck = (bundled_deck() / "gdl-book-cards.md").read_text()
+    chunks = [c.strip() for c in deck.split("\n---\n") if c.count("\n:p ") == 1]
+    return [c[c.index("####") :] if "####" in c else c for c in chunks]
+
+
+def card_text(template: str, file: int, card: int) -> str:
+    # A variant number keeps every question distinct (one identity per card).
+    return template.replace("\n:p ", f"\n:p (deck {file}, card {card}) ", 1) + "\n\n---\n\n"
 
 
 def write_library(folder: Path) -> list[Path]:
-    rng = random.Random(7)
+    cards = templates()
     paths = []
     for file in range(FILES):
         chapter = f"**Starting Chapter:** Chapter {file % 14 + 1}: Benchmark\n\n---\n\n"
-        body = "".join(card_text(file, card, rng) for card in range(CARDS_PER_FILE))
+        body = "".join(
+            card_text(cards[(file * CARDS_PER_FILE + card) % len(cards)], file, card)
+            for card in range(CARDS_PER_FILE)
+        )
         path = folder / f"deck{file:03}.md"
         path.write_text(f"# Flashcards: Benchmark deck {file}\n\n{chapter}{body}")
         paths.append(path)
@@ -129,9 +119,9 @@ def _run(work: Path) -> int:
         for target in rng.sample(range(FILES * CARDS_PER_FILE), FILES * CARDS_PER_FILE // 100):
             path = paths[target // CARDS_PER_FILE]
             text = path.read_text()
-            marker = f"#### Card {target // CARDS_PER_FILE}-{target % CARDS_PER_FILE} "
+            marker = f":p (deck {target // CARDS_PER_FILE}, card {target % CARDS_PER_FILE}) "
             at = text.index(marker)
-            answer_at = text.index("It transforms", at)
+            answer_at = text.index("??x\n", at) + len("??x\n")
             path.write_text(f"{text[:answer_at]}(edit {round_}) {text[answer_at:]}")
 
     def edited_import() -> None:
@@ -140,7 +130,14 @@ def _run(work: Path) -> int:
         assert sum(r.updated for r in reports) > 0
 
     edited = best_of(3, edited_import, edit_one_percent)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The import parses large folders in a second process: count its peak too.
+    peak_mb = (
+        max(
+            resource.getrusage(who).ru_maxrss
+            for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        )
+        / 1024
+    )
     figures = [
         {"name": "bare markdown-it parse", "value": bare, "unit": "s"},
         {

@@ -581,6 +581,40 @@ def _keyword_index() -> dict[str, frozenset[str]]:
     return {form: frozenset(keywords) for form, keywords in index.items()}
 
 
+_TOKEN = re.compile(r"[\w-]+")
+
+
+@cache
+def _single_word_forms(keyword: str) -> frozenset[str]:
+    """For a one-word keyword, the tokens its pattern matches (word, +s, +es); else empty."""
+    parts = re.split(r"[\s-]+", keyword.strip().lower())
+    if len(parts) != 1:
+        return frozenset()
+    return frozenset((parts[0], f"{parts[0]}s", f"{parts[0]}es"))
+
+
+@cache
+def _phrase_pattern(keyword: str) -> re.Pattern[str]:
+    """`_keyword_pattern` for lower-cased text, without its leading look-behind: a pattern
+    that starts with a literal lets the regex engine scan for it, many times faster."""
+    words = [re.escape(word) for word in re.split(r"[\s-]+", keyword.strip().lower()) if word]
+    return re.compile(r"[\s-]+".join(words) + r"(?:e?s|'s)?(?![\w-])")
+
+
+def _phrase_occurs(keyword: str, lowered: str) -> bool:
+    for match in _phrase_pattern(keyword).finditer(lowered):
+        before = lowered[match.start() - 1] if match.start() else " "
+        if not (before.isalnum() or before in "_-"):
+            return True
+    return False
+
+
+@cache
+def _phrase_words(keyword: str) -> frozenset[str]:
+    """The words of a phrase keyword but its last, which may take a plural ending."""
+    return frozenset(_WORD.findall(keyword.lower())[:-1])
+
+
 @cache
 def _keyword_owners() -> dict[str, tuple[tuple[int, str], ...]]:
     """Each keyword → the demos (book order, name) that list it."""
@@ -599,13 +633,23 @@ def match_demos(text: str) -> list[str]:
     """
     # Import matches every card against every keyword; an index of the keywords' first words
     # leaves only a few candidates for the exact (word-boundary, plural-aware) patterns.
+    lowered = text.lower()
     index = _keyword_index()
+    words = set(_WORD.findall(lowered))
     candidates: set[str] = set()
-    for word in set(_WORD.findall(text.lower())):
+    for word in words:
         candidates.update(index.get(word, ()))
+    # A one-word keyword matches exactly when a whole hyphen-free token is the word or its
+    # plural, which a set lookup answers; phrases still need their pattern.
+    tokens = set(_TOKEN.findall(lowered)) if candidates else set()
     scores: dict[tuple[int, str], int] = {}
     for keyword in candidates:
-        if _keyword_pattern(keyword).search(text):
+        forms = _single_word_forms(keyword)
+        if forms:
+            found = not forms.isdisjoint(tokens)
+        else:  # every word of the phrase must be there before its pattern is worth running
+            found = _phrase_words(keyword) <= words and _phrase_occurs(keyword, lowered)
+        if found:
             for owner in _keyword_owners()[keyword]:
                 scores[owner] = scores.get(owner, 0) + len(keyword.split())
     ranked = sorted((-score, order, name) for (order, name), score in scores.items())

@@ -11,7 +11,10 @@ Imports neither Textual nor Keras.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import cast
@@ -21,9 +24,10 @@ from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Card, Deck, DemoLink, Section
-from studyapp.parsing import SUFFIXES, ParsedDeck, ParseError, read_source
+from studyapp.parsing import SUFFIXES, ParsedCard, ParsedDeck, ParseError, read_source
 from studyapp.parsing.detect import parse_source
 from studyapp.parsing.model import question_key
+from studyapp.parsing.source import SourceText
 
 CARDS = cast(Table, Card.__table__)
 DEMO_LINKS = cast(Table, DemoLink.__table__)
@@ -103,11 +107,15 @@ def import_paths(
     """Import files and folders; one report per file, failures included, never raising for
     bad input."""
     targets, reports, folders = collect(paths)
-    matcher = match_demos or _catalogue_matcher()
     with sessions() as session:
         known = dict(session.execute(select(Deck.source_path, Deck.content_hash)).all())
-    for target in targets:
-        reports.append(_import_file(sessions, target, known.get(str(target.path)), now, matcher))
+    # Reading and hashing is cheap and decides what needs parsing at all.
+    read: list[_Prepared | SourceText] = [_read(t, known.get(str(t.path))) for t in targets]
+    sources = [item for item in read if isinstance(item, SourceText)]
+    parsed = _prepare_all(sources, match_demos)
+    for target, item in zip(targets, read, strict=True):
+        prepared = next(parsed) if isinstance(item, SourceText) else item
+        reports.append(_import_prepared(sessions, target, prepared, now))
     seen = {str(t.path) for t in targets}
     reports += _retire_gone(sessions, folders, seen, now)
     return reports
@@ -119,27 +127,83 @@ def _catalogue_matcher() -> DemoMatcher:
     return match_demos
 
 
-def _import_file(
-    sessions: sessionmaker[Session],
-    target: _Target,
-    known_hash: str | None,
-    now: dt.datetime,
-    match_demos: DemoMatcher,
-) -> FileReport:
+@dataclass(slots=True)
+class _Prepared:
+    """A file read, hashed, parsed and matched against the demo catalogue: everything an
+    import does before it touches the database, so it can run in another process."""
+
+    content_hash: str = ""
+    unchanged: bool = False
+    parsed: ParsedDeck | None = None
+    automatic: list[tuple[str, ...]] = field(default_factory=list)  # per card
+    error: ParseError | None = None
+
+
+def _read(target: _Target, known_hash: str | None) -> _Prepared | SourceText:
     try:
         source = read_source(target.path, target.display)
-        if source.content_hash == known_hash:
-            return _unchanged(sessions, target)
+    except ParseError as error:
+        return _Prepared(error=error)
+    if source.content_hash == known_hash:
+        return _Prepared(source.content_hash, unchanged=True)
+    return source
+
+
+def _prepare(source: SourceText, match_demos: DemoMatcher | None) -> _Prepared:
+    try:
         parsed = parse_source(source)
     except ParseError as error:
-        return _failed(target.display, error.message, error.line)
+        return _Prepared(error=error)
+    matcher = match_demos or _catalogue_matcher()
+    automatic = [
+        () if card.demo_names else tuple(matcher(card_text(card))) for card in parsed.cards
+    ]
+    return _Prepared(source.content_hash, parsed=parsed, automatic=automatic)
+
+
+def _prepare_with_catalogue(source: SourceText) -> _Prepared:
+    return _prepare(source, None)
+
+
+# Below this many files to parse, a second process costs more to start than it saves.
+PARALLEL_MIN_FILES = 24
+
+
+def _prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> Iterator[_Prepared]:
+    """Parsed files in order. A large import parses in a second process while this one
+    writes to the database, so both cores work; a small one, or one with a custom matcher
+    (which may not cross a process boundary), parses here."""
+    if match_demos is not None or len(sources) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+        for source in sources:
+            yield _prepare(source, match_demos)
+        return
+    # "spawn": the parent may run threads (the TUI's workers), which fork does not survive.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        yield from pool.map(_prepare_with_catalogue, sources, chunksize=4)
+
+
+def card_text(card: ParsedCard) -> str:
+    """What automatic demo linking reads of a card."""
+    return f"{card.title or ''}\n{card.question}\n{card.answer}\n{card.context}"
+
+
+def _import_prepared(
+    sessions: sessionmaker[Session], target: _Target, prepared: _Prepared, now: dt.datetime
+) -> FileReport:
+    if prepared.error is not None:
+        return _failed(target.display, prepared.error.message, prepared.error.line)
+    if prepared.unchanged:
+        return _unchanged(sessions, target)
+    parsed = prepared.parsed
+    assert parsed is not None
     report = FileReport(path=target.display, format=str(parsed.format), deck=parsed.title)
     report.messages = [str(w) for w in parsed.warnings]
     report.errors = len(parsed.warnings)
     report.sections = len(parsed.sections)
     try:
         with sessions.begin() as session:
-            _sync(session, str(target.path), source.content_hash, parsed, now, match_demos, report)
+            _sync(session, str(target.path), prepared, now, report)
     except Exception as error:  # a database failure: the transaction is rolled back
         return _failed(target.display, f"not imported, nothing changed: {error}")
     return report
@@ -161,14 +225,10 @@ def _unchanged(sessions: sessionmaker[Session], target: _Target) -> FileReport:
 
 
 def _sync(
-    session: Session,
-    source_path: str,
-    content_hash: str,
-    parsed: ParsedDeck,
-    now: dt.datetime,
-    match_demos: DemoMatcher,
-    report: FileReport,
+    session: Session, source_path: str, prepared: _Prepared, now: dt.datetime, report: FileReport
 ) -> None:
+    parsed, content_hash = prepared.parsed, prepared.content_hash
+    assert parsed is not None
     deck = session.scalars(select(Deck).where(Deck.source_path == source_path)).one_or_none()
     if deck is None:
         deck = Deck(
@@ -270,7 +330,7 @@ def _sync(
         session.execute(update(Card).where(Card.id.in_(retiring)).values(retired_at=now))
         report.retired = len(retiring)
 
-    _replace_demo_links(session, deck.id, parsed, section_ids, links, new_ids, match_demos)
+    _replace_demo_links(session, deck.id, prepared, section_ids, links, new_ids)
 
 
 def _differs(card: Card, values: dict[str, object], identity: str) -> bool:
@@ -312,29 +372,25 @@ def _replace_sections(session: Session, deck_id: int, parsed: ParsedDeck) -> lis
 def _replace_demo_links(
     session: Session,
     deck_id: int,
-    parsed: ParsedDeck,
+    prepared: _Prepared,
     section_ids: list[int],
     links: list[tuple[int | None, str, tuple[str, ...]]],
     new_ids: dict[str, int],
-    match_demos: DemoMatcher,
 ) -> None:
+    parsed = prepared.parsed
+    assert parsed is not None
     card_ids = select(Card.id).where(Card.deck_id == deck_id).scalar_subquery()
     # Section links went with the sections (ON DELETE CASCADE).
     session.execute(delete(DemoLink).where(DemoLink.card_id.in_(card_ids)))
     rows: list[dict[str, object]] = []
-    for (card_id, identity, explicit), card in zip(links, parsed.cards, strict=True):
+    # Explicit links win: a card with a `demo:` link gets no automatic ones.
+    for (card_id, identity, explicit), automatic in zip(links, prepared.automatic, strict=True):
         target = card_id if card_id is not None else new_ids[identity]
-        if explicit:
-            rows += [
-                {"card_id": target, "section_id": None, "demo_name": n, "explicit": True}
-                for n in explicit
-            ]
-        else:
-            text = f"{card.title or ''}\n{card.question}\n{card.answer}\n{card.context}"
-            rows += [
-                {"card_id": target, "section_id": None, "demo_name": n, "explicit": False}
-                for n in match_demos(text)
-            ]
+        names, is_explicit = (explicit, True) if explicit else (automatic, False)
+        rows += [
+            {"card_id": target, "section_id": None, "demo_name": n, "explicit": is_explicit}
+            for n in names
+        ]
     for section, section_id in zip(parsed.sections, section_ids, strict=True):
         rows += [
             {"card_id": None, "section_id": section_id, "demo_name": n, "explicit": True}

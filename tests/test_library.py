@@ -161,3 +161,28 @@ def test_deck_row_records_path_hash_and_title(
     assert deck.source_path == str((deck_dir / "notes.md").resolve())
     assert len(deck.content_hash) == 64
     assert deck.imported_at == now
+
+
+def test_a_large_folder_parses_in_a_second_process_with_the_same_result(
+    sqlite_store: Store, tmp_path: Path, now: dt.datetime
+) -> None:
+    """At PARALLEL_MIN_FILES files and more, parsing and demo matching move to a worker
+    process; the cards, their order and their automatic links must not change."""
+    from studyapp.library import PARALLEL_MIN_FILES
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(PARALLEL_MIN_FILES + 2):
+        (folder / f"deck{n:02}.md").write_text(
+            f"# Deck {n}\n\nWhat does a GAN discriminator {n} do? :: It scores images.\n\n"
+            f"Why use a convolution filter {n}? :: To share weights.\n"
+        )
+    reports = import_paths(sqlite_store.sessions, [folder], now)  # the catalogue's matcher
+    assert [r.added for r in reports] == [2] * (PARALLEL_MIN_FILES + 2)
+    with sqlite_store.sessions() as session:
+        links = session.execute(
+            select(Card.question, DemoLink.demo_name, DemoLink.explicit)
+            .join(DemoLink, DemoLink.card_id == Card.id)
+            .where(Card.question.startswith("What does a GAN discriminator 7 "))
+        ).all()
+    assert ("What does a GAN discriminator 7 do?", "dcgan", False) in links
