@@ -197,12 +197,12 @@ def retrievability(memory: MemoryState, now: dt.datetime, settings: SchedulerSet
     return float(_scheduler(settings).get_card_retrievability(_to_fsrs(0, memory, now), now))
 
 
-def _zone(settings: SchedulerSettings) -> dt.tzinfo:
+def study_zone(settings: SchedulerSettings) -> dt.tzinfo:
+    """The zone study days are counted in: the configured one, else the machine's."""
     if settings.timezone:
         return ZoneInfo(settings.timezone)
     local = dt.datetime.now().astimezone().tzinfo
-    assert local is not None
-    return local
+    return local if local is not None else dt.UTC
 
 
 def study_day_start(now: dt.datetime, settings: SchedulerSettings) -> dt.datetime:
@@ -211,7 +211,7 @@ def study_day_start(now: dt.datetime, settings: SchedulerSettings) -> dt.datetim
     Computed in local wall-clock time, so a DST change moves the boundary with the clock.
     """
     _require_utc(now)
-    zone = _zone(settings)
+    zone = study_zone(settings)
     local = now.astimezone(zone)
     start = local.replace(hour=settings.day_starts_at_hour, minute=0, second=0, microsecond=0)
     if local < start:
@@ -222,9 +222,9 @@ def study_day_start(now: dt.datetime, settings: SchedulerSettings) -> dt.datetim
 
 
 def next_study_day(now: dt.datetime, settings: SchedulerSettings) -> dt.datetime:
-    start_local = study_day_start(now, settings).astimezone(_zone(settings))
+    start_local = study_day_start(now, settings).astimezone(study_zone(settings))
     following = dt.datetime.combine(
-        start_local.date() + dt.timedelta(days=1), start_local.time(), tzinfo=_zone(settings)
+        start_local.date() + dt.timedelta(days=1), start_local.time(), tzinfo=study_zone(settings)
     )
     return following.astimezone(dt.UTC)
 

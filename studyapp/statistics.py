@@ -71,7 +71,6 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -92,7 +91,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from db.models import Card, Deck, DemoRun, ReviewLog, UTCDateTime
-from studyapp.scheduling import SchedulerSettings, study_day_start
+from studyapp.scheduling import SchedulerSettings, study_day_start, study_zone
 
 SCHEMA_VERSION = 1
 HEATMAP_DAYS = 365
@@ -168,14 +167,6 @@ def resolve_scope(session: Session, deck: str | None, chapter: str | None) -> Sc
 
 
 # Study days.
-
-
-def study_zone(settings: SchedulerSettings) -> dt.tzinfo:
-    """The zone study days are counted in; the same rule as `scheduling.study_day_start`."""
-    if settings.timezone:
-        return ZoneInfo(settings.timezone)
-    zone = dt.datetime.now().astimezone().tzinfo
-    return zone if zone is not None else dt.UTC
 
 
 def study_date(moment: dt.datetime, settings: SchedulerSettings) -> dt.date:

@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from studyapp.scheduling import SchedulerSettings, format_interval
-
-
-def local_zone(settings: SchedulerSettings) -> dt.tzinfo:
-    """The zone study days are counted in: the configured one, else the machine's."""
-    if settings.timezone:
-        return ZoneInfo(settings.timezone)
-    zone = dt.datetime.now().astimezone().tzinfo
-    return zone if zone is not None else dt.UTC
+from studyapp.scheduling import SchedulerSettings, format_interval, study_zone
 
 
 def format_duration(duration: dt.timedelta) -> str:
@@ -35,8 +26,8 @@ def format_clock(when: dt.datetime | None, now: dt.datetime, settings: Scheduler
     """ "in 10m (14:20)", with the date when it is not today."""
     if when is None:
         return "–"
-    local = when.astimezone(local_zone(settings))
-    today = now.astimezone(local_zone(settings)).date()
+    local = when.astimezone(study_zone(settings))
+    today = now.astimezone(study_zone(settings)).date()
     stamp = local.strftime("%H:%M") if local.date() == today else local.strftime("%b %d %H:%M")
     if when <= now:
         return f"now ({stamp})"

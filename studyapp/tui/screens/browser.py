@@ -16,9 +16,10 @@ from textual.worker import get_current_worker
 
 from db.models import Card, Deck
 from studyapp.render import render_text
+from studyapp.scheduling import study_zone
 from studyapp.search import STATES, CardHit, search_cards
 from studyapp.tui.card_data import FLAG_NAMES
-from studyapp.tui.formatting import local_zone, shorten
+from studyapp.tui.formatting import shorten
 from studyapp.tui.messages import BrowserFiltersLoaded, SearchResults
 from studyapp.tui.screens.base import StudyScreen
 
@@ -141,7 +142,7 @@ class BrowserScreen(StudyScreen[None]):
     def on_search_results(self, message: SearchResults) -> None:
         table = self.query_one("#results", DataTable)
         table.clear()
-        zone = local_zone(self.study_app.scheduler_settings)
+        zone = study_zone(self.study_app.scheduler_settings)
         for hit in message.hits:
             table.add_row(*self.row(hit, zone), key=str(hit.card_id))
         count = len(message.hits)
