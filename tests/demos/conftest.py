@@ -98,3 +98,26 @@ def demo_env() -> Callable[..., dict[str, str]]:
 def run_python() -> Callable[..., ProcessResult]:
     """`run_python(args, env=..., timeout=...)`: run `python <args>`, parse the events."""
     return run_python_process
+
+
+#: A demo that cannot get its data must say so within this many seconds.
+FAIL_FAST_BUDGET_S = 15.0
+
+
+@pytest.fixture
+def failing_demo(keras_home: Path, tmp_path: Path) -> Callable[..., str]:
+    """`failing_demo(module, *argv)`: run a demo that must fail fast (exit 1, within the
+    budget, one `error` event and nothing else); returns the error message."""
+
+    def run(module: str, *argv: str) -> str:
+        result = run_python_process(
+            ["-m", module, *argv, "--out", str(tmp_path / "out")],
+            env=make_demo_env(keras_home),
+            timeout=FAIL_FAST_BUDGET_S * 2,
+        )
+        assert result.returncode == 1
+        assert result.seconds < FAIL_FAST_BUDGET_S
+        assert [e["event"] for e in result.events] == ["error"]
+        return str(result.events[0]["message"])
+
+    return run
