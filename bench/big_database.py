@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from db.models import Card, Deck, ReviewLog, Section
-from studyapp.store import open_store
+from studyapp.store.opening import open_store
 
 WORK = Path(__file__).with_name("work")
 NOW = dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC)

@@ -20,8 +20,8 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from bench.results_io import report
-from studyapp.library import bundled_deck, import_paths
-from studyapp.store import open_store
+from studyapp.store.library import bundled_deck, import_paths
+from studyapp.store.opening import open_store
 
 FILES = 100
 CARDS_PER_FILE = 100

@@ -80,7 +80,7 @@ def cold_start(database: Path) -> float:
 
 
 async def answer_latencies(database: Path) -> list[float]:
-    from studyapp.store import open_store
+    from studyapp.store.opening import open_store
     from studyapp.tui.app import make_app
     from studyapp.tui.screens.review import ReviewScreen
 

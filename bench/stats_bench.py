@@ -23,9 +23,9 @@ from bench.big_database import CHAPTERS, NOW, build
 from bench.results_io import report
 from db.engine import open_engine
 from db.migrate import alembic_config, current_revision, head_revision
-from studyapp.scheduling import SchedulerSettings
-from studyapp.statistics import stats_document
-from studyapp.store import Store, open_store
+from studyapp.domain.scheduling import SchedulerSettings
+from studyapp.store.opening import Store, open_store
+from studyapp.store.statistics import stats_document
 
 RUNS = 3
 SETTINGS = SchedulerSettings(timezone="UTC")
@@ -66,7 +66,7 @@ async def screen_time(store: Store) -> float:
     """Seconds from pushing the Stats screen to its `Shown` message (document drawn)."""
     from textual.app import App
 
-    from studyapp.tui.stats_screen import StatsScreen
+    from studyapp.tui.screens.stats import StatsScreen
 
     class Host(App[None]):
         def __init__(self) -> None:

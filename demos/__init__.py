@@ -9,5 +9,5 @@ chapter 2 classifiers), `gan` (the chapter 4 GANs), `gradients` (hand-written tr
 
 Importing this package must stay cheap and must not import keras or a backend: the backend is
 chosen from the command line, and KERAS_BACKEND has to be set before keras is first imported.
-The app lists the demos through `studyapp.demo_catalogue`, which does not import this package.
+The app lists the demos through `studyapp.demos.catalogue`, which does not import this package.
 """

@@ -1,5 +1,5 @@
 """`python -m studyapp` is the `studyapp` command."""
 
-from studyapp.cli import main
+from studyapp.cli.app import main
 
 main()

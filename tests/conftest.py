@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from studyapp.store import Store, open_store
+from studyapp.store.opening import Store, open_store
 
 FIXTURES = Path(__file__).with_name("fixtures")
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)

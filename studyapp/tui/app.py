@@ -18,17 +18,17 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from studyapp.library import DemoMatcher
-from studyapp.review import QueueScope
-from studyapp.scheduling import SchedulerSettings
-from studyapp.settings import load_scheduler_settings
-from studyapp.store import Store
+from studyapp.domain.scheduling import SchedulerSettings
+from studyapp.store.library import DemoMatcher
+from studyapp.store.opening import Store
+from studyapp.store.review import QueueScope
+from studyapp.store.settings import load_scheduler_settings
+from studyapp.tui.messages import LaunchDemo
 
 # textual-image asks the terminal which graphics it speaks when it is imported, which works
 # only before Textual takes the terminal over: so the demo screen is imported here, not lazily.
-from studyapp.tui.demo_screen import DemoScreen
-from studyapp.tui.messages import LaunchDemo
-from studyapp.tui.stats_screen import StatsScreen
+from studyapp.tui.screens.demo import DemoScreen
+from studyapp.tui.screens.stats import StatsScreen
 
 Clock = Callable[[], dt.datetime]
 
@@ -102,7 +102,7 @@ class StudyApp(App[None]):
         self.push_screen(BrowserScreen(chapter=chapter, deck_id=deck_id, card_id=card_id))
 
     def open_stats(self) -> None:
-        from studyapp.tui.stats_screen import StatsScreen
+        from studyapp.tui.screens.stats import StatsScreen
 
         self.push_screen(StatsScreen(self.store, now=self.now, settings=self.scheduler_settings))
 
@@ -133,7 +133,7 @@ class StudyApp(App[None]):
     def launch_demo(self, card_id: int, demo_name: str) -> None:
         """Run the demo's quick offline version in its own process, on the demo screen: it
         starts in seconds on any machine; `studyapp demo run` takes every option."""
-        from studyapp.demo_runner import DemoRequest
+        from studyapp.demos.runner import DemoRequest
 
         request = DemoRequest(demo_name, card_id=card_id, quick=True, data="offline")
         self.push_screen(DemoScreen(self.store, request))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from studyapp.scheduling import SchedulerSettings, format_interval, study_zone
+from studyapp.domain.scheduling import SchedulerSettings, format_interval, study_zone
 
 
 def format_duration(duration: dt.timedelta) -> str:

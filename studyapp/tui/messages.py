@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from studyapp.library import FileReport
-from studyapp.scheduling import SchedulerSettings
-from studyapp.search import CardHit
-from studyapp.tui.card_data import CardData
-from studyapp.tui.notes_data import NotesOutline
-from studyapp.tui.overview import Overview
+from studyapp.domain.scheduling import SchedulerSettings
+from studyapp.store.card_data import CardData
+from studyapp.store.library import FileReport
+from studyapp.store.notes_data import NotesOutline
+from studyapp.store.overview import Overview
+from studyapp.store.search import CardHit
 from studyapp.tui.review_session import Answered
 
 

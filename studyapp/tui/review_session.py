@@ -11,8 +11,8 @@ import datetime as dt
 from collections import deque
 from dataclasses import dataclass, field
 
-from studyapp.review import QueueScope
-from studyapp.tui.overview import LEARN_AHEAD, Counts
+from studyapp.store.overview import LEARN_AHEAD, Counts
+from studyapp.store.review import QueueScope
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from studyapp.demo_catalogue import (
+from studyapp.demos.catalogue import (
     CHAPTER_TITLES,
     DemoInfo,
     UnknownDemo,
@@ -31,7 +31,7 @@ def test_catalogue_import_pulls_in_no_heavy_module(
     """Listing and matching demos must not pay for a deep-learning (or UI) import."""
     snippet = (
         "import json, sys\n"
-        "from studyapp.demo_catalogue import all_demos, match_demos\n"
+        "from studyapp.demos.catalogue import all_demos, match_demos\n"
         "all_demos(); match_demos('a GAN discriminator')\n"
         "print(json.dumps({'event': 'done', 'modules': sorted(sys.modules)}))\n"
     )

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from textual.pilot import Pilot
 
 from db.models import Card
-from studyapp.library import import_paths
-from studyapp.scheduling import SchedulerSettings
-from studyapp.settings import save_scheduler_settings
-from studyapp.store import Store, open_store
+from studyapp.domain.scheduling import SchedulerSettings
+from studyapp.store.library import import_paths
+from studyapp.store.opening import Store, open_store
+from studyapp.store.settings import save_scheduler_settings
 from studyapp.tui.app import StudyApp, make_app
 from tests.conftest import no_demos
 

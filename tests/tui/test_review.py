@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Card, ReviewLog
-from studyapp.scheduling import SchedulerSettings
-from studyapp.settings import save_scheduler_settings
-from studyapp.store import Store
+from studyapp.domain.scheduling import SchedulerSettings
+from studyapp.store.opening import Store
+from studyapp.store.settings import save_scheduler_settings
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.home import HomeScreen
 from studyapp.tui.screens.notes import NotesScreen
@@ -415,8 +415,8 @@ class TestAnswerPath:
 
 APP_IN_A_FRESH_INTERPRETER = """
 import asyncio, datetime as dt, sys
-from studyapp.library import import_paths
-from studyapp.store import open_store
+from studyapp.store.library import import_paths
+from studyapp.store.opening import open_store
 from studyapp.tui.app import make_app
 
 store = open_store(sys.argv[1])

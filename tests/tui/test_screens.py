@@ -7,8 +7,8 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 
 from db.models import Card, Section
-from studyapp.settings import load_scheduler_settings
-from studyapp.store import Store
+from studyapp.store.opening import Store
+from studyapp.store.settings import load_scheduler_settings
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.browser import BrowserScreen
 from studyapp.tui.screens.card import CardScreen

@@ -4,7 +4,7 @@ SQLite: FTS5 tables with external content (`cards`, `sections`), kept in sync by
 filled from the existing rows. The card update trigger fires only when searchable text changes,
 so recording an answer (which updates the scheduling columns) never touches the index.
 
-PostgreSQL: GIN indexes on weighted `to_tsvector` expressions; `studyapp.search` queries the very
+PostgreSQL: GIN indexes on weighted `to_tsvector` expressions; `studyapp.store.search` queries the very
 same expressions, so the planner uses the indexes. The expressions are written out here rather
 than imported, so that this revision stays what it was when the app code changes.
 

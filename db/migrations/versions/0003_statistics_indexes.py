@@ -1,6 +1,6 @@
 """Statistics: covering indexes, and each answer's previous answer time (`previous_at`).
 
-`studyapp.statistics` aggregates the whole review log; these indexes let every query read an
+`studyapp.store.statistics` aggregates the whole review log; these indexes let every query read an
 index instead of the table:
 
 - `ix_review_log_stats` (reviewed_at, card_id, state_before, rating, duration_ms, previous_at):

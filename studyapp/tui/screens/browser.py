@@ -15,10 +15,10 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, 
 from textual.worker import get_current_worker
 
 from db.models import Card, Deck
-from studyapp.render import render_text
-from studyapp.scheduling import study_zone
-from studyapp.search import STATES, CardHit, search_cards
-from studyapp.tui.card_data import FLAG_NAMES
+from studyapp.domain.render import render_text
+from studyapp.domain.scheduling import study_zone
+from studyapp.store.card_data import FLAG_NAMES
+from studyapp.store.search import STATES, CardHit, search_cards
 from studyapp.tui.formatting import shorten
 from studyapp.tui.messages import BrowserFiltersLoaded, SearchResults
 from studyapp.tui.screens.base import StudyScreen

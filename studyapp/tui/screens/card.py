@@ -10,10 +10,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Header, Static
 
-from studyapp.tui.card_data import CardData, load_card
+from studyapp.store.card_data import CardData, load_card
 from studyapp.tui.messages import CardLoaded
 from studyapp.tui.screens.base import StudyScreen
-from studyapp.tui.widgets import CardView
+from studyapp.tui.widgets.card_view import CardView
 
 
 class CardScreen(StudyScreen[None]):

@@ -12,12 +12,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Static, Tree
 
-from studyapp.review import QueueScope
+from studyapp.store.overview import Counts, Overview, load_overview
+from studyapp.store.review import QueueScope
 from studyapp.tui.formatting import format_clock, format_duration, format_percent, shorten
 from studyapp.tui.messages import OverviewLoaded
-from studyapp.tui.overview import Counts, Overview, load_overview
 from studyapp.tui.screens.base import StudyScreen
-from studyapp.tui.widgets import DeckTree
+from studyapp.tui.widgets.card_view import DeckTree
 
 LABEL_WIDTH = 44
 COLUMN = 7

@@ -12,11 +12,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Markdown, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from studyapp.render import render_markdown
+from studyapp.domain.render import render_markdown
+from studyapp.store.notes_data import NoteSection, NotesOutline, load_outline
 from studyapp.tui.messages import NotesLoaded
-from studyapp.tui.notes_data import NoteSection, NotesOutline, load_outline
 from studyapp.tui.screens.base import StudyScreen
-from studyapp.tui.widgets import DeckTree
+from studyapp.tui.widgets.card_view import DeckTree
 
 
 class NotesScreen(StudyScreen[None]):

@@ -26,11 +26,11 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from db.models import Card
-from studyapp import review
-from studyapp.library import import_paths
-from studyapp.review import QueueScope
-from studyapp.scheduling import RATINGS, format_interval, preview
-from studyapp.tui.card_data import CardData, load_card
+from studyapp.domain.scheduling import RATINGS, format_interval, preview
+from studyapp.store import review
+from studyapp.store.card_data import CardData, load_card
+from studyapp.store.library import import_paths
+from studyapp.store.review import QueueScope
 from studyapp.tui.formatting import shorten
 from studyapp.tui.messages import (
     AnswerRecorded,
@@ -45,7 +45,7 @@ from studyapp.tui.messages import (
 )
 from studyapp.tui.review_session import Answered, ReviewSession
 from studyapp.tui.screens.base import StudyScreen
-from studyapp.tui.widgets import CardView
+from studyapp.tui.widgets.card_view import CardView
 
 FLAG_CYCLE = 5  # no flag, red, orange, green, blue
 

@@ -2,7 +2,7 @@
 
 Input is checked twice: each field must parse, then `SchedulerSettings.validate` must accept the
 whole; problems are shown next to the form, never as a traceback. Saved to the database with
-`studyapp.settings.save_scheduler_settings`.
+`studyapp.store.settings.save_scheduler_settings`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
-from studyapp.scheduling import SchedulerSettings
-from studyapp.settings import save_scheduler_settings
+from studyapp.domain.scheduling import SchedulerSettings
+from studyapp.store.settings import save_scheduler_settings
 from studyapp.tui.messages import SettingsRejected, SettingsSaved
 from studyapp.tui.screens.base import StudyScreen
 

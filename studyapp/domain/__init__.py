@@ -1,0 +1,1 @@
+"""Pure study-domain code: parsing, scheduling, rendering. Imports no sqlalchemy, rich or textual."""

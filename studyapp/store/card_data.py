@@ -1,0 +1,96 @@
+"""What a screen needs to show one card, loaded in a worker thread and rendered ahead of time.
+
+Plain Python (no Textual import): the math conversion of `studyapp.domain.render` runs here, off the
+UI thread, so that showing a prefetched card costs only a widget swap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Card, Deck, DemoLink
+from studyapp.domain.render import render_markdown, render_text
+from studyapp.domain.scheduling import MemoryState
+from studyapp.store.review import memory_of
+from studyapp.store.search import SectionHit, related_sections
+
+FLAG_NAMES = {0: "", 1: "red", 2: "orange", 3: "green", 4: "blue"}
+
+
+@dataclass(frozen=True, slots=True)
+class CardData:
+    """One card as the review and card screens show it; markdown fields are display-ready."""
+
+    card_id: int
+    deck_id: int
+    deck: str
+    title: str
+    chapter: str | None
+    kind: str
+    context: str
+    question: str
+    answer: str
+    source_file: str
+    source_line: int
+    section_id: int | None
+    flag: int
+    state: str
+    suspended: bool
+    retired: bool
+    memory: MemoryState
+    demos: tuple[str, ...]
+    related: tuple[SectionHit, ...]
+
+    @property
+    def location(self) -> str:
+        """`file:line`, by file name only (the full path is in the edit command)."""
+        return f"{Path(self.source_file).name}:{self.source_line}"
+
+    @property
+    def notes_section_id(self) -> int | None:
+        """The card's own notes section, else the notes section that ranks closest to it."""
+        if self.section_id is not None:
+            return self.section_id
+        return self.related[0].section_id if self.related else None
+
+
+def load_card(session: Session, card_id: int, *, with_related: bool = True) -> CardData | None:
+    row = session.execute(
+        select(Card, Deck.title).join(Deck, Card.deck_id == Deck.id).where(Card.id == card_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    card, deck_title = row
+    demos = tuple(
+        session.scalars(
+            select(DemoLink.demo_name)
+            .where(DemoLink.card_id == card_id)
+            .order_by(DemoLink.explicit.desc(), DemoLink.id)
+        )
+    )
+    related = tuple(related_sections(session, card)) if with_related else ()
+    return CardData(
+        card_id=card.id,
+        deck_id=card.deck_id,
+        deck=deck_title,
+        title=render_text(card.title) if card.title else "",
+        chapter=card.chapter,
+        kind=card.kind,
+        context=render_markdown(card.context),
+        question=render_markdown(card.question),
+        answer=render_markdown(card.answer),
+        source_file=card.source_file,
+        source_line=card.source_line,
+        section_id=card.section_id,
+        flag=card.flag,
+        state=card.state,
+        suspended=card.suspended,
+        retired=card.retired_at is not None,
+        memory=memory_of(card),
+        demos=demos,
+        related=related,
+    )

@@ -1,0 +1,449 @@
+"""Library sync: markdown files in, decks, sections, cards and demo links out.
+
+Each file is imported in its own transaction, so a bad file changes nothing and the others
+still import. Unchanged files are skipped by content hash before they are parsed. Cards keep
+their id (and so their review history) across edits: they are matched by question identity,
+then by similarity for lightly edited questions; cards whose text is gone are retired.
+
+Imports neither Textual nor Keras.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import cast
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.models import Card, Deck, DemoLink, Section
+from studyapp.domain.parsing import SUFFIXES, ParsedCard, ParsedDeck, ParseError, read_source
+from studyapp.domain.parsing.detect import parse_source
+from studyapp.domain.parsing.model import question_key
+from studyapp.domain.parsing.source import SourceText
+
+CARDS = cast(Table, Card.__table__)
+DEMO_LINKS = cast(Table, DemoLink.__table__)
+# A lightly edited question (typo, punctuation) scores above this against its old text.
+SIMILAR_QUESTION = 88.0
+
+DemoMatcher = Callable[[str], Sequence[str]]
+
+
+@dataclass(slots=True)
+class FileReport:
+    """What importing one file did; one row of the import table."""
+
+    path: str
+    status: str = "imported"  # imported | unchanged | failed | gone
+    format: str = ""
+    deck: str = ""
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    restored: int = 0
+    sections: int = 0
+    errors: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    path: Path  # resolved, the key decks are stored under
+    display: str  # as the user wrote it, for messages
+
+
+def collect(paths: Iterable[str | Path]) -> tuple[list[_Target], list[FileReport], list[Path]]:
+    """Expand files and folders into the files to import.
+
+    Returns the files, a failed report for each path that holds nothing to import, and the
+    folders that were walked (decks under them whose file is gone get retired).
+    """
+    targets: list[_Target] = []
+    failures: list[FileReport] = []
+    folders: list[Path] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+            )
+            if not found:
+                failures.append(
+                    _failed(str(raw), "folder holds no markdown (.md, .markdown, .txt)")
+                )
+            folders.append(path.resolve())
+            targets += [_Target(p.resolve(), str(p)) for p in found]
+        elif path.exists():
+            targets.append(_Target(path.resolve(), str(raw)))
+        else:
+            failures.append(_failed(str(raw), "no such file or folder"))
+    unique = list({t.path: t for t in targets}.values())
+    return unique, failures, folders
+
+
+def _failed(path: str, message: str, line: int | None = None) -> FileReport:
+    text = str(ParseError(path, message, line))
+    return FileReport(path=path, status="failed", errors=1, messages=[text])
+
+
+def import_paths(
+    sessions: sessionmaker[Session],
+    paths: Iterable[str | Path],
+    now: dt.datetime,
+    match_demos: DemoMatcher | None = None,
+) -> list[FileReport]:
+    """Import files and folders; one report per file, failures included, never raising for
+    bad input."""
+    targets, reports, folders = collect(paths)
+    with sessions() as session:
+        known = dict(session.execute(select(Deck.source_path, Deck.content_hash)).all())
+    # Reading and hashing is cheap and decides what needs parsing at all.
+    read: list[_Prepared | SourceText] = [_read(t, known.get(str(t.path))) for t in targets]
+    sources = [item for item in read if isinstance(item, SourceText)]
+    parsed = _prepare_all(sources, match_demos)
+    for target, item in zip(targets, read, strict=True):
+        prepared = next(parsed) if isinstance(item, SourceText) else item
+        reports.append(_import_prepared(sessions, target, prepared, now))
+    seen = {str(t.path) for t in targets}
+    reports += _retire_gone(sessions, folders, seen, now)
+    return reports
+
+
+def _catalogue_matcher() -> DemoMatcher:
+    from studyapp.demos.catalogue import match_demos
+
+    return match_demos
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A file read, hashed, parsed and matched against the demo catalogue: everything an
+    import does before it touches the database, so it can run in another process."""
+
+    content_hash: str = ""
+    unchanged: bool = False
+    parsed: ParsedDeck | None = None
+    automatic: list[tuple[str, ...]] = field(default_factory=list)  # per card
+    error: ParseError | None = None
+
+
+def _read(target: _Target, known_hash: str | None) -> _Prepared | SourceText:
+    try:
+        source = read_source(target.path, target.display)
+    except ParseError as error:
+        return _Prepared(error=error)
+    if source.content_hash == known_hash:
+        return _Prepared(source.content_hash, unchanged=True)
+    return source
+
+
+def _prepare(source: SourceText, match_demos: DemoMatcher | None) -> _Prepared:
+    try:
+        parsed = parse_source(source)
+    except ParseError as error:
+        return _Prepared(error=error)
+    matcher = match_demos or _catalogue_matcher()
+    automatic = [
+        () if card.demo_names else tuple(matcher(card_text(card))) for card in parsed.cards
+    ]
+    return _Prepared(source.content_hash, parsed=parsed, automatic=automatic)
+
+
+def _prepare_with_catalogue(source: SourceText) -> _Prepared:
+    return _prepare(source, None)
+
+
+# Below this many files to parse, a second process costs more to start than it saves.
+PARALLEL_MIN_FILES = 24
+
+
+def _prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> Iterator[_Prepared]:
+    """Parsed files in order. A large import parses in a second process while this one
+    writes to the database, so both cores work; a small one, or one with a custom matcher
+    (which may not cross a process boundary), parses here."""
+    if match_demos is not None or len(sources) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+        for source in sources:
+            yield _prepare(source, match_demos)
+        return
+    # "spawn": the parent may run threads (the TUI's workers), which fork does not survive.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        yield from pool.map(_prepare_with_catalogue, sources, chunksize=4)
+
+
+def card_text(card: ParsedCard) -> str:
+    """What automatic demo linking reads of a card."""
+    return f"{card.title or ''}\n{card.question}\n{card.answer}\n{card.context}"
+
+
+def _import_prepared(
+    sessions: sessionmaker[Session], target: _Target, prepared: _Prepared, now: dt.datetime
+) -> FileReport:
+    if prepared.error is not None:
+        return _failed(target.display, prepared.error.message, prepared.error.line)
+    if prepared.unchanged:
+        return _unchanged(sessions, target)
+    parsed = prepared.parsed
+    assert parsed is not None
+    report = FileReport(path=target.display, format=str(parsed.format), deck=parsed.title)
+    report.messages = [str(w) for w in parsed.warnings]
+    report.errors = len(parsed.warnings)
+    report.sections = len(parsed.sections)
+    try:
+        with sessions.begin() as session:
+            _sync(session, str(target.path), prepared, now, report)
+    except Exception as error:  # a database failure: the transaction is rolled back
+        return _failed(target.display, f"not imported, nothing changed: {error}")
+    return report
+
+
+def _unchanged(sessions: sessionmaker[Session], target: _Target) -> FileReport:
+    with sessions() as session:
+        deck = session.scalars(select(Deck).where(Deck.source_path == str(target.path))).one()
+        count = session.scalar(
+            select(func.count(Card.id)).where(Card.deck_id == deck.id, Card.retired_at.is_(None))
+        )
+        return FileReport(
+            path=target.display,
+            status="unchanged",
+            format=deck.format,
+            deck=deck.title,
+            unchanged=count or 0,
+        )
+
+
+def _sync(
+    session: Session, source_path: str, prepared: _Prepared, now: dt.datetime, report: FileReport
+) -> None:
+    parsed, content_hash = prepared.parsed, prepared.content_hash
+    assert parsed is not None
+    deck = session.scalars(select(Deck).where(Deck.source_path == source_path)).one_or_none()
+    if deck is None:
+        deck = Deck(
+            source_path=source_path,
+            title=parsed.title,
+            format=parsed.format,
+            content_hash=content_hash,
+            imported_at=now,
+        )
+        session.add(deck)
+        session.flush()
+    else:
+        deck.title, deck.format = parsed.title, parsed.format
+        deck.content_hash, deck.imported_at = content_hash, now
+
+    section_ids = _replace_sections(session, deck.id, parsed)
+    existing = {
+        card.identity: card for card in session.scalars(select(Card).where(Card.deck_id == deck.id))
+    }
+    existing_by_id = {card.id: card for card in existing.values()}
+    identities = parsed.identities()
+    claimed: set[str] = {i for i in identities if i in existing}
+    # Questions that are new by identity may be light edits of a card that lost its match.
+    orphans = {
+        ident: question_key(c.question) for ident, c in existing.items() if ident not in claimed
+    }
+
+    rows_new: list[dict[str, object]] = []
+    rows_update: list[dict[str, object]] = []
+    links: list[tuple[int | None, str, tuple[str, ...]]] = []  # (card id | None, identity, ...)
+    for position, (card, identity) in enumerate(zip(parsed.cards, identities, strict=True)):
+        values: dict[str, object] = {
+            "kind": str(card.kind),
+            "generated": card.generated,
+            "title": card.title,
+            "question": card.question,
+            "answer": card.answer,
+            "context": card.context,
+            "chapter": card.chapter,
+            "source_file": source_path,
+            "source_line": card.line,
+            "position": position,
+            "content_hash": card.content_hash,
+            "section_id": section_ids[card.section_index]
+            if card.section_index is not None
+            else None,
+            "retired_at": None,
+        }
+        old = existing.get(identity)
+        if old is None and orphans:
+            best = process.extractOne(
+                question_key(card.question),
+                orphans,
+                scorer=fuzz.ratio,
+                score_cutoff=SIMILAR_QUESTION,
+            )
+            if best is not None:
+                old = existing[best[2]]
+                del orphans[best[2]]
+        if old is None:
+            rows_new.append({**values, "deck_id": deck.id, "identity": identity})
+            report.added += 1
+        else:
+            if old.retired_at is not None:
+                report.restored += 1
+            elif old.content_hash != card.content_hash or old.identity != identity:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+            if _differs(old, values, identity):
+                rows_update.append({**values, "id": old.id, "identity": identity})
+        links.append((old.id if old else None, identity, card.demo_names))
+
+    if rows_update:
+        # Identities move between rows when questions are edited; park them first so the
+        # (deck, identity) unique constraint never sees a transient duplicate.
+        moved = [
+            r for r in rows_update if existing_by_id[cast(int, r["id"])].identity != r["identity"]
+        ]
+        if moved:
+            parked = [{"id": r["id"], "identity": f"~{r['id']}"} for r in moved]
+            session.execute(update(Card), parked)
+        session.execute(update(Card), rows_update)
+    new_ids: dict[str, int] = {}
+    if rows_new:
+        # Core executemany, then one query for the new ids: RETURNING in input order makes
+        # SQLAlchemy send one INSERT per row on SQLite, which costs as much as the parse.
+        session.connection().execute(CARDS.insert(), rows_new)
+        new_ids = dict(
+            session.execute(
+                select(Card.identity, Card.id).where(
+                    Card.deck_id == deck.id, Card.identity.in_([r["identity"] for r in rows_new])
+                )
+            ).all()
+        )
+
+    retiring = [existing[i].id for i in orphans if existing[i].retired_at is None]
+    if retiring:
+        session.execute(update(Card).where(Card.id.in_(retiring)).values(retired_at=now))
+        report.retired = len(retiring)
+
+    _replace_demo_links(session, deck.id, prepared, section_ids, links, new_ids)
+
+
+def _differs(card: Card, values: dict[str, object], identity: str) -> bool:
+    return (
+        card.identity != identity
+        or card.content_hash != values["content_hash"]
+        or card.retired_at is not None
+        or any(
+            getattr(card, key) != values[key]
+            for key in ("position", "source_line", "section_id", "source_file")
+        )
+    )
+
+
+def _replace_sections(session: Session, deck_id: int, parsed: ParsedDeck) -> list[int]:
+    """Sections carry no history, so a changed file simply gets its sections anew."""
+    session.execute(delete(Section).where(Section.deck_id == deck_id))
+    ids: list[int] = []
+    for section in parsed.sections:
+        parent = ids[section.parent_index] if section.parent_index is not None else None
+        section_id = session.execute(
+            insert(Section).returning(Section.id),
+            {
+                "deck_id": deck_id,
+                "parent_id": parent,
+                "position": section.index,
+                "level": section.level,
+                "title": section.title,
+                "chapter": section.chapter,
+                "markdown": section.markdown,
+                "source_line": section.line,
+                "end_line": section.end_line,
+            },
+        ).scalar_one()
+        ids.append(section_id)
+    return ids
+
+
+def _replace_demo_links(
+    session: Session,
+    deck_id: int,
+    prepared: _Prepared,
+    section_ids: list[int],
+    links: list[tuple[int | None, str, tuple[str, ...]]],
+    new_ids: dict[str, int],
+) -> None:
+    parsed = prepared.parsed
+    assert parsed is not None
+    card_ids = select(Card.id).where(Card.deck_id == deck_id).scalar_subquery()
+    # Section links went with the sections (ON DELETE CASCADE).
+    session.execute(delete(DemoLink).where(DemoLink.card_id.in_(card_ids)))
+    rows: list[dict[str, object]] = []
+    # Explicit links win: a card with a `demo:` link gets no automatic ones.
+    for (card_id, identity, explicit), automatic in zip(links, prepared.automatic, strict=True):
+        target = card_id if card_id is not None else new_ids[identity]
+        names, is_explicit = (explicit, True) if explicit else (automatic, False)
+        rows += [
+            {"card_id": target, "section_id": None, "demo_name": n, "explicit": is_explicit}
+            for n in names
+        ]
+    for section, section_id in zip(parsed.sections, section_ids, strict=True):
+        rows += [
+            {"card_id": None, "section_id": section_id, "demo_name": n, "explicit": True}
+            for n in section.demo_names
+        ]
+    if rows:
+        session.connection().execute(DEMO_LINKS.insert(), rows)
+
+
+def _retire_gone(
+    sessions: sessionmaker[Session], folders: list[Path], seen: set[str], now: dt.datetime
+) -> list[FileReport]:
+    """Decks under an imported folder whose file no longer exists: retire their cards."""
+    reports: list[FileReport] = []
+    if not folders:
+        return reports
+    with sessions.begin() as session:
+        for deck in session.scalars(select(Deck)):
+            path = Path(deck.source_path)
+            if str(path) in seen or path.exists():
+                continue
+            if not any(path.is_relative_to(folder) for folder in folders):
+                continue
+            result = session.execute(
+                update(Card)
+                .where(Card.deck_id == deck.id, Card.retired_at.is_(None))
+                .values(retired_at=now)
+            )
+            retired = cast(CursorResult[tuple[()]], result).rowcount
+            # The file may come back: then it must be parsed again, not skipped as unchanged.
+            deck.content_hash = ""
+            reports.append(
+                FileReport(
+                    path=str(path),
+                    status="gone",
+                    format=deck.format,
+                    deck=deck.title,
+                    retired=retired,
+                )
+            )
+    return reports
+
+
+def bundled_deck() -> Path:
+    """The project's own deck for the book, shipped in the `flashcards` package."""
+    import flashcards
+
+    return Path(flashcards.__file__).with_name("deck")
+
+
+def ensure_bundled_deck(sessions: sessionmaker[Session], now: dt.datetime) -> list[FileReport]:
+    """On first start (an empty database), import the bundled deck."""
+    with sessions() as session:
+        if session.scalar(select(Deck.id).limit(1)) is not None:
+            return []
+    return import_paths(sessions, [bundled_deck()], now)

@@ -1,0 +1,106 @@
+"""The home screen's numbers: per deck and chapter new / learning / due, and today's progress.
+
+Plain SQLAlchemy (no Textual import), run in a worker thread. The counts use the same rules as
+`studyapp.store.review.build_queue`: retired, suspended and buried cards are left out, reviews count
+until the study day ends, learning cards once they are due within the learn-ahead window, and
+new cards within what is left of today's new-card limit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from db.models import Card, Deck
+from studyapp.domain.scheduling import SchedulerSettings, next_study_day
+from studyapp.store.review import QueueScope, TodayCounts, next_due, today_counts
+
+# Anki's default: a learning card due within 20 minutes is shown rather than making the
+# user wait, once nothing else is left.
+LEARN_AHEAD = dt.timedelta(minutes=20)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    new: int = 0
+    learning: int = 0
+    due: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.new + other.new, self.learning + other.learning, self.due + other.due)
+
+    def capped(self, new_room: int) -> Counts:
+        return Counts(min(self.new, new_room), self.learning, self.due)
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterRow:
+    chapter: str | None
+    counts: Counts
+    scope: QueueScope
+
+
+@dataclass(frozen=True, slots=True)
+class DeckRow:
+    deck_id: int
+    title: str
+    counts: Counts
+    scope: QueueScope
+    chapters: list[ChapterRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    decks: list[DeckRow]
+    totals: Counts
+    today: TodayCounts
+    next_due: dt.datetime | None
+
+    @property
+    def again_rate(self) -> float | None:
+        return self.today.again / self.today.reviewed if self.today.reviewed else None
+
+
+def load_overview(session: Session, now: dt.datetime, settings: SchedulerSettings) -> Overview:
+    end_of_day = next_study_day(now, settings)
+    today = today_counts(session, now, settings)
+    new_room = max(0, settings.new_per_day - today.new_learned)
+    live = (
+        Card.retired_at.is_(None)
+        & Card.suspended.is_(False)
+        & (Card.buried_until.is_(None) | (Card.buried_until <= now))
+    )
+    learning = Card.state.in_(("learning", "relearning")) & (Card.due <= now + LEARN_AHEAD)
+    rows = session.execute(
+        select(
+            Card.deck_id,
+            Deck.title,
+            Card.chapter,
+            func.count(case((live & (Card.state == "new"), Card.id))),
+            func.count(case((live & learning, Card.id))),
+            func.count(case((live & (Card.state == "review") & (Card.due < end_of_day), Card.id))),
+        )
+        .join(Deck, Card.deck_id == Deck.id)
+        .where(Card.retired_at.is_(None))
+        .group_by(Card.deck_id, Deck.title, Card.chapter)
+        .order_by(Deck.title, Card.deck_id, func.min(Card.position))
+    ).all()
+    raw: dict[int, tuple[str, list[tuple[str | None, Counts]]]] = {}
+    for deck_id, title, chapter, new, learn, due in rows:
+        raw.setdefault(deck_id, (title, []))[1].append((chapter, Counts(new, learn, due)))
+    decks = []
+    totals = Counts()
+    for deck_id, (title, chapters) in raw.items():
+        deck_counts = sum((counts for _chapter, counts in chapters), Counts())
+        totals += deck_counts
+        rows_ = [
+            ChapterRow(chapter, counts.capped(new_room), QueueScope(deck_id, chapter))
+            for chapter, counts in chapters
+        ]
+        decks.append(
+            DeckRow(deck_id, title, deck_counts.capped(new_room), QueueScope(deck_id), rows_)
+        )
+    return Overview(decks, totals.capped(new_room), today, next_due(session, now))

@@ -1,0 +1,407 @@
+"""The demo screen: runs one demo (launched from a card) and shows it as it trains.
+
+A thread worker runs `studyapp.demos.runner.start_run` and hands it the screen's cancel
+`threading.Event`, so the runner never imports Textual. Demo events come back as
+`DemoScreen.RunEvent` messages (progress messages collapse into the latest one); the screen
+shows a progress bar with ETA, a live loss/metric plot, a log of events and the images the
+demo writes. A crashing demo shows its error and stderr tail; nothing it does can take the
+app down.
+
+    app.push_screen(DemoScreen(store, DemoRequest(name, card_id=card.id, quick=True,
+                                                  data="offline")))
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from rich.text import Text
+from sqlalchemy.orm import Session, sessionmaker
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Label, ProgressBar, RichLog, Static
+
+from studyapp.demos.runner import (
+    CANCELLED,
+    SUCCEEDED,
+    ArtifactEvent,
+    DatasetEvent,
+    DemoEvent,
+    DemoRequest,
+    DemoRunHandle,
+    DeviceEvent,
+    DoneEvent,
+    EpochEvent,
+    ErrorEvent,
+    LogLine,
+    ProgressEvent,
+    RunResult,
+    start_run,
+)
+from studyapp.tui.widgets.image_view import HalfBlockImage, image_widget
+from studyapp.tui.widgets.metric_plot import MetricPlot
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"}
+MAX_PLOTTED_SERIES = 4
+STDERR_LINES_SHOWN = 20
+
+
+class HasSessions(Protocol):
+    """What the screen needs of `studyapp.store.opening.Store`."""
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+
+
+def _metrics_text(values: dict[str, Any]) -> str:
+    parts = []
+    # The loss first: it is what a reader looks for, and the demos put it anywhere.
+    ordered = sorted(values.items(), key=lambda item: item[0] != "loss")
+    for key, value in ordered:
+        if isinstance(value, float):
+            parts.append(f"{key} {value:.4g}")
+        elif isinstance(value, int | str) and not isinstance(value, bool):
+            parts.append(f"{key} {value}")
+    return " · ".join(parts)
+
+
+def _demo_heading(name: str) -> tuple[str, str]:
+    """The demo's title and chapter from the catalogue; the bare name if it has none."""
+    try:
+        from studyapp.demos.catalogue import demo_by_name
+
+        info = demo_by_name(name)
+    except Exception:  # unknown (a test's fake demo) or the catalogue is missing
+        return name, ""
+    chapter = getattr(info, "chapter_title", None) or getattr(info, "chapter", None)
+    return str(getattr(info, "title", name) or name), str(chapter or "")
+
+
+class DemoScreen(Screen["RunResult | None"]):
+    """Runs `request` as soon as it is shown; the result is what `dismiss` hands back."""
+
+    CSS_PATH = "demo.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "cancel_run", "Cancel run"),
+        # Above the screen's own ctrl+c (copy text), so it always reaches the run.
+        Binding("ctrl+c", "cancel_run", "Cancel run", show=False, priority=True),
+        Binding("escape", "close", "Close"),
+    ]
+
+    @dataclass
+    class RunStarted(Message):
+        """The run is recorded and its process launched."""
+
+        run_id: int
+        run_dir: Path
+        command: tuple[str, ...]
+
+    @dataclass
+    class RunEvent(Message):
+        """One event from the demo."""
+
+        event: DemoEvent
+
+        def can_replace(self, message: Message) -> bool:
+            # A flood of progress lines collapses into the latest; every other event counts.
+            return (
+                isinstance(message, DemoScreen.RunEvent)
+                and isinstance(self.event, ProgressEvent)
+                and isinstance(message.event, ProgressEvent)
+            )
+
+    @dataclass
+    class RunFinished(Message):
+        """The demo's process is gone and its run recorded."""
+
+        result: RunResult
+
+    @dataclass
+    class RunNotStarted(Message):
+        """The run could not even be recorded or launched (an unknown demo, no database)."""
+
+        message: str
+
+    @dataclass
+    class _Progress:
+        epoch: int | None = None
+        epochs: int | None = None
+        plotted: set[str] = field(default_factory=set)
+        steps_seen: int = 0
+
+    def __init__(
+        self,
+        store: HasSessions,
+        request: DemoRequest,
+        *,
+        module: str | None = None,
+        artifacts_root: Path | str | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.store = store
+        self.request = request
+        self.module = module
+        """Run this module instead of the catalogue's (tests run fake demos)."""
+        self.artifacts_root = artifacts_root
+        self.cancel_event = threading.Event()
+        """Set to stop the run: the runner interrupts, then terminates, then kills the demo."""
+        self.run_id: int | None = None
+        self.run_handle: DemoRunHandle | None = None
+        """The launched run (set on the worker thread); `run_handle.wait()` blocks until it
+        is recorded, even after the screen is gone."""
+        self.result: RunResult | None = None
+        self.start_error: str | None = None
+        self._progress = DemoScreen._Progress()
+        self._images: dict[str, Any] = {}
+        self._facts: dict[str, str] = {}
+
+    # -- layout
+
+    def compose(self) -> ComposeResult:
+        title, chapter = _demo_heading(self.request.name)
+        options = [
+            "quick" if self.request.quick else "full",
+            f"data {self.request.data}",
+        ]
+        if self.request.epochs:
+            options.append(f"{self.request.epochs} epochs")
+        with Vertical(id="demo-head"):
+            yield Static(Text(title, style="bold"), id="demo-title")
+            yield Static(
+                Text(" · ".join([x for x in (chapter, self.request.name) if x] + options)),
+                id="demo-subtitle",
+            )
+            yield Static("Starting…", id="demo-status", classes="-running")
+            yield Static("", id="demo-facts")
+            with Horizontal(id="demo-progress-row"):
+                yield Label("", id="demo-epoch")
+                yield ProgressBar(id="demo-progress", show_eta=True)
+                yield Label("", id="demo-metrics")
+        with Horizontal(id="demo-body"):
+            yield MetricPlot(id="demo-plot", empty_text="The loss appears here as the demo trains.")
+            with VerticalScroll(id="demo-images"):
+                yield Static("Images appear here when the demo writes them.", id="demo-no-images")
+        yield RichLog(id="demo-log", max_lines=1000, wrap=True, markup=False, highlight=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._run()
+
+    def on_unmount(self) -> None:
+        # Leaving the screen (or the app) must not leave a demo training in the background.
+        if self.result is None:
+            self.cancel_event.set()
+
+    # -- state
+
+    @property
+    def running(self) -> bool:
+        return self.result is None and self.start_error is None
+
+    # -- the worker
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="demo-run")
+    def _run(self) -> RunResult | None:
+        try:
+            handle = start_run(
+                self.store.sessions,
+                self.request,
+                on_event=self._forward,
+                cancel_event=self.cancel_event,
+                module=self.module,
+                artifacts_root=self.artifacts_root,
+            )
+        except Exception as error:
+            self.post_message(self.RunNotStarted(f"{type(error).__name__}: {error}"))
+            return None
+        self.run_handle = handle
+        self.post_message(self.RunStarted(handle.run_id, handle.run_dir, handle.command))
+        result = handle.wait()
+        assert result is not None
+        self.post_message(self.RunFinished(result))
+        return result
+
+    def _forward(self, event: DemoEvent) -> None:
+        # Called on the runner's reader threads; post_message is thread-safe.
+        self.post_message(self.RunEvent(event))
+
+    # -- messages
+
+    @property
+    def _log(self) -> RichLog:
+        return self.query_one("#demo-log", RichLog)
+
+    def _status(self, text: str | Text, state: str) -> None:
+        status = self.query_one("#demo-status", Static)
+        status.update(text)
+        for name in ("-running", "-succeeded", "-failed", "-cancelled"):
+            status.set_class(name == f"-{state}", name)
+
+    def on_demo_screen_run_started(self, message: RunStarted) -> None:
+        self.run_id = message.run_id
+        if not self.cancel_event.is_set():
+            self._status(f"Running (run {message.run_id})…", "running")
+        self._log.write(Text(f"run {message.run_id}: {' '.join(message.command)}", style="dim"))
+
+    def on_demo_screen_run_not_started(self, message: RunNotStarted) -> None:
+        self.start_error = message.message
+        self._status(Text(f"Could not start the demo: {message.message}"), "failed")
+        self._log.write(Text(message.message, style="bold red"))
+
+    def on_demo_screen_run_event(self, message: RunEvent) -> None:
+        event = message.event
+        log = self._log
+        if isinstance(event, ProgressEvent):
+            self._show_progress(event)
+        elif isinstance(event, EpochEvent):
+            self._show_epoch(event)
+            log.write(Text(f"epoch {event.epoch}: {_metrics_text(event.logs)}"))
+        elif isinstance(event, DeviceEvent):
+            facts = (
+                f"{event.backend or '?'} on {event.device or '?'} "
+                f"({event.precision or 'default precision'})"
+            )
+            self._add_fact("device", facts)
+            log.write(Text.assemble(("device ", "bold"), facts))
+        elif isinstance(event, DatasetEvent):
+            self._add_fact("data", event.title or event.name or "?")
+            log.write(Text.assemble(("dataset ", "bold"), event.describe()))
+        elif isinstance(event, ArtifactEvent):
+            log.write(Text.assemble(("artifact ", "bold"), f"{event.kind}: {event.path}"))
+            self._show_artifact(event)
+        elif isinstance(event, DoneEvent):
+            log.write(Text.assemble(("done ", "bold green"), _metrics_text(event.metrics)))
+        elif isinstance(event, ErrorEvent):
+            log.write(Text.assemble(("error ", "bold red"), event.message))
+        elif isinstance(event, LogLine) and event.text.strip():
+            log.write(Text(event.text, style="dim" if event.stream == "stderr" else ""))
+
+    def on_demo_screen_run_finished(self, message: RunFinished) -> None:
+        result = message.result
+        self.result = result
+        bar = self.query_one("#demo-progress", ProgressBar)
+        log = self._log
+        if result.status == SUCCEEDED:
+            if bar.total is not None:
+                bar.update(progress=bar.total)
+            summary = f"Succeeded in {result.duration_s:.1f} s"
+            if result.metrics:
+                summary += " · " + _metrics_text(result.metrics)
+            self._status(summary, "succeeded")
+            log.write(Text(f"run {result.run_id} succeeded; files in {result.artifact_dir}"))
+        elif result.status == CANCELLED:
+            self._status(f"Cancelled after {result.duration_s:.1f} s", "cancelled")
+            log.write(Text(f"run {result.run_id} cancelled", style="yellow"))
+        else:
+            code = "" if result.exit_code is None else f" (exit {result.exit_code})"
+            self._status(Text(f"Failed{code}: {result.error}"), "failed")
+            log.write(Text(f"run {result.run_id} failed{code}: {result.error}", style="bold red"))
+            tail = [line for line in result.stderr_tail.splitlines() if line.strip()]
+            if tail:
+                log.write(Text("last lines on the demo's stderr:", style="red"))
+                for line in tail[-STDERR_LINES_SHOWN:]:
+                    log.write(Text("  " + line, style="red"))
+
+    # -- pieces of the display
+
+    def _add_fact(self, key: str, value: str) -> None:
+        self._facts[key] = value
+        self.query_one("#demo-facts", Static).update(
+            Text("   ".join(f"{k}: {v}" for k, v in self._facts.items()))
+        )
+
+    def _show_progress(self, event: ProgressEvent) -> None:
+        state = self._progress
+        state.epoch = event.epoch if event.epoch is not None else state.epoch
+        state.epochs = event.epochs if event.epochs is not None else state.epochs
+        step, steps = event.step or 0, event.steps
+        bar = self.query_one("#demo-progress", ProgressBar)
+        if steps:
+            if state.epoch is not None and state.epochs:
+                bar.update(total=state.epochs * steps, progress=(state.epoch - 1) * steps + step)
+            else:
+                bar.update(total=steps, progress=step)
+        label = []
+        if state.epoch is not None:
+            label.append(f"epoch {state.epoch}/{state.epochs or '?'}")
+        if steps:
+            label.append(f"step {step}/{steps}")
+        self.query_one("#demo-epoch", Label).update(" · ".join(label))
+        values = dict(event.metrics)
+        if event.loss is not None:
+            values = {"loss": event.loss, **values}
+        self.query_one("#demo-metrics", Label).update(_metrics_text(values))
+        if event.loss is None:
+            return
+        state.steps_seen += 1
+        if state.epoch is not None and steps:
+            x = (state.epoch - 1) + step / steps
+        else:
+            x = float(state.steps_seen)
+        plot = self.query_one(MetricPlot)
+        # The loss and its parts (a VAE's kl_loss, a GAN's g_loss), step by step.
+        losses = {"loss": event.loss} | {
+            k: v for k, v in event.metrics.items() if k.endswith("_loss")
+        }
+        for key, value in losses.items():
+            if key in plot.series or len(plot.series) < MAX_PLOTTED_SERIES - 1:
+                plot.add_point(key, x, value)
+
+    def _show_epoch(self, event: EpochEvent) -> None:
+        # The validation loss once an epoch, against the training loss drawn step by step;
+        # a demo that reports no steps gets its epoch loss drawn instead.
+        if event.epoch is None:
+            return
+        plot = self.query_one(MetricPlot)
+        keys = ["val_loss"] if "loss" in plot.series else ["loss", "val_loss"]
+        for key in keys:
+            if key in event.logs:
+                name = "epoch loss" if key == "loss" else key
+                plot.add_point(name, float(event.epoch), event.logs[key])
+
+    def _show_artifact(self, event: ArtifactEvent) -> None:
+        if Path(event.path).suffix.lower() not in IMAGE_SUFFIXES:
+            return
+        pane = self.query_one("#demo-images", VerticalScroll)
+        for placeholder in pane.query("#demo-no-images"):
+            placeholder.remove()
+        existing = self._images.get(event.path)
+        if existing is not None:
+            # The demo rewrote the file (a sample grid after each epoch): show the new one.
+            if isinstance(existing, HalfBlockImage):
+                existing.reload()
+            else:
+                existing.image = event.path
+            return
+        widget = image_widget(event.path, classes="demo-image")
+        self._images[event.path] = widget
+        pane.mount(
+            Label(Text(f"{event.kind}: {Path(event.path).name}"), classes="demo-image-label")
+        )
+        pane.mount(widget)
+        pane.scroll_end(animate=False)
+
+    # -- actions
+
+    def action_cancel_run(self) -> None:
+        if not self.running:
+            self.notify("The demo is not running.", timeout=3)
+            return
+        if not self.cancel_event.is_set():
+            self.cancel_event.set()
+            self._status("Cancelling…", "running")
+
+    def action_close(self) -> None:
+        if self.running:
+            self.cancel_event.set()
+        self.dismiss(self.result)

@@ -1,0 +1,307 @@
+"""The Stats screen: today, streaks, the calendar heatmap, forecast bars, true retention, and
+tables of chapter mastery and of the hardest cards.
+
+A thread worker builds the document with `studyapp.store.statistics.stats_document` (the same one
+`studyapp stats --json` prints) and hands it back as a `StatsScreen.Loaded` message; the
+pictures are the text renderings of `studyapp.cli.stats`, so the CLI and the screen show
+the same thing. From a weak chapter or a hard card, `enter` or `b` posts
+`StatsScreen.BrowseRequested` with a `BrowseFilter`; the app opens its card browser with it.
+
+    app.push_screen(StatsScreen(store, now=app.now))
+
+The retention chart is the text chart of `stats_commands.retention_text`: textual-plotext is
+not a dependency, and plotext 6's own API is not what textual-plotext drives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from rich.text import Text
+from sqlalchemy.orm import Session, sessionmaker
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
+
+from studyapp.cli.stats import (
+    bars_text,
+    heatmap_text,
+    mastery_bar,
+    percent,
+    retention_text,
+    scope_label,
+    short,
+)
+from studyapp.domain.scheduling import SchedulerSettings
+
+HEATMAP_WEEKS = 26
+CHAPTER_WIDTH = 24
+CARD_WIDTH = 24
+NO_CHAPTER = "(no chapter)"
+
+
+class HasSessions(Protocol):
+    """What the screen needs of `studyapp.store.opening.Store`."""
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BrowseFilter:
+    """What the browser should show: a chapter (optionally within a deck), or one card."""
+
+    chapter: str | None = None
+    deck: str | None = None  # the deck title the statistics were filtered by, if any
+    deck_id: int | None = None
+    card_id: int | None = None
+
+
+def load_document(
+    store: HasSessions,
+    now: dt.datetime,
+    settings: SchedulerSettings | None,
+    deck: str | None,
+    chapter: str | None,
+) -> dict[str, Any]:
+    from studyapp.store.settings import load_scheduler_settings
+    from studyapp.store.statistics import stats_document
+
+    settings = settings or load_scheduler_settings(store.sessions)
+    with store.sessions() as session:
+        return stats_document(session, now, settings, deck=deck, chapter=chapter)
+
+
+class StatsScreen(Screen[None]):
+    CSS_PATH = "stats.tcss"
+    AUTO_FOCUS = "#stats-chapters"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "browse", "Browse"),
+        Binding("r", "reload", "Reload"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        """The statistics document, built in the worker."""
+
+        document: dict[str, Any]
+
+    @dataclass
+    class Failed(Message):
+        """The statistics could not be built (unknown filter, database error)."""
+
+        error: str
+
+    @dataclass
+    class Shown(Message):
+        """Posted once a loaded document has been drawn (benchmarks and tests wait on it)."""
+
+    @dataclass
+    class BrowseRequested(Message):
+        """Open the card browser filtered to a chapter or a card (the app handles this)."""
+
+        filter: BrowseFilter
+
+    def __init__(
+        self,
+        store: HasSessions,
+        now: Callable[[], dt.datetime],
+        deck: str | None = None,
+        chapter: str | None = None,
+        settings: SchedulerSettings | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.now = now
+        self.deck = deck
+        self.chapter = chapter
+        self.settings = settings
+        self.document: dict[str, Any] | None = None
+        """The document on show; None until the first load finishes."""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="stats-body"):
+            yield Static("Loading statistics…", id="stats-status")
+            with Horizontal(id="stats-top"):
+                yield Static("", id="stats-today", classes="stats-panel")
+                yield Static("", id="stats-heatmap", classes="stats-panel")
+            with Horizontal(id="stats-charts"):
+                yield Static("", id="stats-forecast", classes="stats-panel")
+                yield Static("", id="stats-retention", classes="stats-panel")
+            with Horizontal(id="stats-tables"):
+                chapters: DataTable[Any] = DataTable(id="stats-chapters", cursor_type="row")
+                yield chapters
+                hardest: DataTable[Any] = DataTable(id="stats-hardest", cursor_type="row")
+                yield hardest
+        yield Footer()
+
+    def on_mount(self) -> None:
+        titles = {
+            "#stats-today": "Today",
+            "#stats-heatmap": f"Answers per day, last {HEATMAP_WEEKS} weeks",
+            "#stats-forecast": "Due, next 30 days",
+            "#stats-retention": "True retention by week",
+            "#stats-chapters": "Mastery by chapter",
+            "#stats-hardest": "Hardest cards",
+        }
+        for selector, title in titles.items():
+            self.query_one(selector).border_title = title
+        chapters = self.query_one("#stats-chapters", DataTable)
+        chapters.add_column("Chapter", key="chapter", width=CHAPTER_WIDTH)
+        chapters.add_column("Cards", key="cards", width=5)
+        chapters.add_column("Mastery", key="mastery", width=7)
+        chapters.add_column("", key="bar", width=8)
+        hardest = self.query_one("#stats-hardest", DataTable)
+        hardest.add_column("Card", key="card", width=CARD_WIDTH)
+        hardest.add_column("Lapses", key="lapses", width=6)
+        hardest.add_column("Recall", key="recall", width=6)
+        hardest.add_column("", key="leech", width=5)
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
+    def load(self) -> None:
+        try:
+            document = load_document(self.store, self.now(), self.settings, self.deck, self.chapter)
+        except Exception as error:  # shown on the screen; the app lives on
+            self.post_message(self.Failed(str(error) or error.__class__.__name__))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Loaded(document))
+
+    def on_stats_screen_failed(self, message: Failed) -> None:
+        status = self.query_one("#stats-status", Static)
+        status.update(f"Statistics unavailable: {message.error}")
+        status.add_class("error")
+
+    def on_stats_screen_loaded(self, message: Loaded) -> None:
+        document = message.document
+        self.document = document
+        status = self.query_one("#stats-status", Static)
+        status.remove_class("error")
+        status.update(
+            Text.assemble(
+                ("Statistics · ", "bold"),
+                (scope_label(document), "bold"),
+                (f" · study day {document['today']['date']}", "dim"),
+            )
+        )
+        self.query_one("#stats-today", Static).update(today_text(document))
+        self.query_one("#stats-heatmap", Static).update(
+            heatmap_text(document["heatmap"]["days"], weeks=HEATMAP_WEEKS, cell=2)
+        )
+        forecast = document["forecast"]
+        self.query_one("#stats-forecast", Static).update(
+            bars_text([day["due"] for day in forecast["days"]], height=5, gap=0)
+        )
+        self.query_one("#stats-retention", Static).update(
+            retention_text(document["retention"]["weeks"], height=5)
+        )
+        self.fill_chapters(document["chapters"])
+        self.fill_hardest(document["hardest"])
+        self.call_after_refresh(self.post_message, self.Shown())
+
+    def fill_chapters(self, chapters: list[dict[str, Any]]) -> None:
+        table = self.query_one("#stats-chapters", DataTable)
+        table.clear()
+        # Weakest first: that is where the next study session helps most.
+        for index, row in sorted(enumerate(chapters), key=lambda item: item[1]["mastery"]):
+            table.add_row(
+                short(row["chapter"] or NO_CHAPTER, CHAPTER_WIDTH),
+                Text(str(row["cards"]), justify="right"),
+                Text(percent(row["mastery"]), justify="right"),
+                mastery_bar(row["mastery"], width=8),
+                key=str(index),
+            )
+
+    def fill_hardest(self, hardest: dict[str, Any]) -> None:
+        table = self.query_one("#stats-hardest", DataTable)
+        table.clear()
+        for card in hardest["cards"]:
+            table.add_row(
+                short(card["title"] or card["question"], CARD_WIDTH),
+                Text(str(card["lapses"]), justify="right"),
+                Text(percent(card["retrievability"]), justify="right"),
+                Text("leech", style="bold red") if card["leech"] else "",
+                key=str(card["card_id"]),
+            )
+
+    # Browsing from a row.
+
+    def filter_for(self, table_id: str, row_key: str | None) -> BrowseFilter | None:
+        if self.document is None or row_key is None:
+            return None
+        if table_id == "stats-chapters":
+            chapter = self.document["chapters"][int(row_key)]["chapter"]
+            return BrowseFilter(chapter=chapter, deck=self.deck)
+        card = next(
+            (c for c in self.document["hardest"]["cards"] if str(c["card_id"]) == row_key), None
+        )
+        if card is None:
+            return None
+        return BrowseFilter(
+            chapter=card["chapter"],
+            deck=card["deck"],
+            deck_id=card["deck_id"],
+            card_id=card["card_id"],
+        )
+
+    def browse(self, table: DataTable[Any], row_key: str | None) -> None:
+        browse_filter = self.filter_for(table.id or "", row_key)
+        if browse_filter is not None:
+            self.post_message(self.BrowseRequested(browse_filter))
+
+    @on(DataTable.RowSelected)
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        self.browse(event.data_table, event.row_key.value)
+
+    def action_browse(self) -> None:
+        focused = self.focused
+        table = (
+            focused
+            if isinstance(focused, DataTable)
+            else self.query_one("#stats-chapters", DataTable)
+        )
+        if table.row_count == 0:
+            return
+        row_key = table.ordered_rows[table.cursor_row].key.value
+        self.browse(table, row_key)
+
+    def action_reload(self) -> None:
+        self.query_one("#stats-status", Static).update("Loading statistics…")
+        self.load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def today_text(document: dict[str, Any]) -> Text:
+    today, streak, cards = document["today"], document["streak"], document["cards"]
+    minutes, seconds = divmod(round(today["time_spent_s"]), 60)
+    rows = [
+        ("Answers", str(today["reviews"])),
+        ("New learned", str(today["new_learned"])),
+        ("Again", percent(today["again_rate"])),
+        ("Time", f"{minutes}m {seconds:02d}s"),
+        ("Streak", f"{streak['current']} days"),
+        ("Longest", f"{streak['longest']} days"),
+        ("New", str(cards["new"])),
+        ("Learning", str(cards["learning"] + cards["relearning"])),
+        ("Review", str(cards["review"])),
+        ("Suspended", str(cards["suspended"])),
+    ]
+    text = Text()
+    for name, value in rows:
+        text.append(f"{name:<12}", style="dim")
+        text.append(f"{value}\n")
+    text.rstrip()
+    return text

@@ -1,0 +1,1 @@
+"""Reusable widgets of the Textual app (their DEFAULT_CSS lives with them)."""

@@ -1,0 +1,91 @@
+"""Reusable widgets: the card view shared by the review and card screens, and the deck tree."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown, Rule, Static, Tree
+
+from studyapp.store.card_data import FLAG_NAMES, CardData
+
+FLAG_STYLES = {1: "bold red", 2: "bold dark_orange", 3: "bold green", 4: "bold blue"}
+
+
+class CardView(VerticalScroll):
+    """One card: title, chapter and source, context, question and (once revealed) the answer.
+
+    Everything is composed at once, with the answer hidden, so a view can be mounted behind the
+    current one and shown the moment the user answers; a long answer scrolls.
+    """
+
+    DEFAULT_CSS = """
+    CardView {
+        height: 1fr;
+        padding: 0 1;
+        scrollbar-gutter: stable;
+        & > .card-title { text-style: bold; color: $text-accent; padding: 0 1; }
+        & > .card-meta { color: $text-muted; padding: 0 1 1 1; }
+        & > .card-context { color: $text-muted; }
+        & > .card-context.-empty { display: none; }
+        & > .card-answer, & > .card-divider { display: none; }
+        &.-revealed > .card-answer, &.-revealed > .card-divider { display: block; }
+        & Markdown { padding: 0 1; margin: 0; }
+        & > Rule { margin: 0 1; color: $primary; }
+    }
+    """
+
+    can_focus = False
+
+    def __init__(
+        self, card: CardData, *, revealed: bool = False, classes: str | None = None
+    ) -> None:
+        super().__init__(classes=" ".join(filter(None, [classes, "-revealed" * revealed])))
+        self.card = card
+
+    def compose(self) -> ComposeResult:
+        card = self.card
+        yield Static(Text(card.title or "Untitled card"), classes="card-title")
+        yield Static(self.meta_line(), classes="card-meta")
+        yield Markdown(
+            card.context,
+            classes="card-context" + ("" if card.context.strip() else " -empty"),
+            open_links=False,
+        )
+        yield Markdown(card.question, classes="card-question", open_links=False)
+        yield Rule(line_style="dashed", classes="card-divider")
+        yield Markdown(card.answer, classes="card-answer", open_links=False)
+
+    def meta_line(self, flag: int | None = None) -> Text:
+        card = self.card
+        flag = card.flag if flag is None else flag
+        parts = [p for p in (card.chapter, card.deck, card.location) if p]
+        meta = Text(" · ".join(parts))
+        if flag:
+            meta.append(f"  ⚑ {FLAG_NAMES.get(flag, str(flag))}", style=FLAG_STYLES.get(flag, ""))
+        if card.suspended:
+            meta.append("  suspended", style="bold yellow")
+        return meta
+
+    @property
+    def revealed(self) -> bool:
+        return self.has_class("-revealed")
+
+    def reveal(self) -> None:
+        self.add_class("-revealed")
+
+    def show_flag(self, flag: int) -> None:
+        self.query_one(".card-meta", Static).update(self.meta_line(flag))
+
+
+class DeckTree(Tree[object]):
+    """A tree whose Enter starts something (a review, a section) rather than folding a node;
+    space folds."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open", show=True),
+        Binding("space", "toggle_node", "Fold", show=False),
+    ]

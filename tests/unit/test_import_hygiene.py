@@ -1,0 +1,64 @@
+"""Light start: the core and the CLI never import Textual, Keras or TensorFlow; the core
+never imports the UI. Each module is imported in a fresh interpreter."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import db
+import studyapp
+
+HEAVY = ("keras", "tensorflow", "torch", "jax")
+UI = ("textual",)
+
+
+def core_modules() -> list[str]:
+    names = ["db.models", "db.engine", "db.migrate"]
+    for info in pkgutil.walk_packages(studyapp.__path__, "studyapp."):
+        if info.name.startswith("studyapp.tui") or info.name == "studyapp.__main__":
+            continue
+        names.append(info.name)
+    return sorted(names)
+
+
+def loaded_after_import(module: str) -> set[str]:
+    code = f"import sys, {module}; print(' '.join(sorted(sys.modules)))"
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return {name.split(".")[0] for name in output.split()}
+
+
+def test_core_module_list_is_not_empty() -> None:
+    assert {
+        "studyapp.store.library",
+        "studyapp.domain.parsing.book",
+        "studyapp.domain.scheduling",
+    } <= set(core_modules())
+    assert db.__name__ == "db"
+
+
+@pytest.mark.parametrize("module", core_modules())
+def test_core_imports_neither_ui_nor_keras(module: str) -> None:
+    loaded = loaded_after_import(module)
+    assert not loaded & set(HEAVY + UI), f"{module} pulled in {loaded & set(HEAVY + UI)}"
+
+
+def test_cli_listing_command_starts_without_heavy_imports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Running a whole CLI command (decks) loads no Textual, Keras or TensorFlow."""
+    code = (
+        "import sys, runpy\n"
+        f"sys.argv = ['studyapp', '--db', {str(tmp_path / 'x.db')!r}, 'decks', '--json']\n"
+        "try:\n    runpy.run_module('studyapp', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    modules = {n.split(".")[0] for n in output.split("MODULES", 1)[1].split()}
+    assert not modules & set(HEAVY + UI)
