@@ -1,1 +1,1 @@
-"""Pure study-domain code: parsing, scheduling, rendering. Imports no sqlalchemy, rich or textual."""
+"""Pure study-domain code: parsing, scheduling, rendering. No sqlalchemy, rich or textual."""

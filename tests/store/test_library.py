@@ -114,12 +114,12 @@ def test_a_bad_file_changes_nothing_and_others_import(
 ) -> None:
     import_paths(store.sessions, [deck_dir], now, no_demos)
     before = count(store, Card.id)
-    (deck_dir / "cards.md").write_text("# Broken\n\nq :: a\n\n```python\nnever closed\n")
+    (deck_dir / "cards.md").write_bytes(b"# Broken\n\nq :: a\n\ncaf\xe9\n")
     (deck_dir / "more.md").write_text("# More\n\nNew question? :: New answer.\n")
     reports = import_paths(store.sessions, [deck_dir], now, no_demos)
     failed = [r for r in reports if r.status == "failed"]
     assert [m for r in failed for m in r.messages] == [
-        f"{deck_dir / 'cards.md'}:5: unterminated code fence ```"
+        f"{deck_dir / 'cards.md'}:5: not UTF-8 text (byte 0xe9); save the file as UTF-8"
     ]
     assert count(store, Card.id) == before + 1
     with store.sessions() as session:

@@ -62,3 +62,14 @@ def test_cli_listing_command_starts_without_heavy_imports(tmp_path) -> None:  # 
     ).stdout
     modules = {n.split(".")[0] for n in output.split("MODULES", 1)[1].split()}
     assert not modules & set(HEAVY + UI)
+
+
+def test_tui_loads_neither_typer_nor_the_cli() -> None:
+    """Opening the TUI must not pay for the CLI: the display helpers it shares live in text/."""
+    code = "import sys, studyapp.tui.app; print(' '.join(sorted(sys.modules)))"
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "typer" not in {name.split(".")[0] for name in output}
+    assert not [name for name in output if name.startswith("studyapp.cli")]
+    assert not {name.split(".")[0] for name in output} & set(HEAVY)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from studyapp.domain.parsing import CardKind, DeckFormat, ParseError, parse_file, parse_text
+from studyapp.domain.parsing import CardKind, DeckFormat, parse_file, parse_text
 from tests.conftest import FIXTURES
 
 
@@ -87,11 +87,13 @@ def test_nothing_is_dropped_silently(deck) -> None:  # type: ignore[no-untyped-d
     ]
 
 
-def test_unterminated_fence_is_an_error_with_its_line() -> None:
+def test_unterminated_fence_is_a_warning_with_its_line_and_keeps_the_card() -> None:
     text = "# Flashcards: x\n\n---\n\n#### t\n:p q\n??x\n```python\nprint(1)\nx??\n"
-    with pytest.raises(ParseError) as error:
-        parse_text("deck.md", text)
-    assert str(error.value) == "deck.md:8: unterminated code fence ```"
+    deck = parse_text("deck.md", text)
+    assert [str(w) for w in deck.warnings] == [
+        "deck.md:8: unterminated code fence ``` (closed at line 10)"
+    ]
+    assert [(c.question, c.answer) for c in deck.cards] == [("q", "```python\nprint(1)")]
 
 
 def test_separator_without_blank_line_and_crlf_line_endings(tmp_path: Path) -> None:

@@ -76,7 +76,7 @@ def parse_book(path: str, blocks: Blocks) -> ParsedDeck:
         current.lines.append(index)
     chunks.append(current)
 
-    deck = ParsedDeck(path, title, DeckFormat.BOOK)
+    deck = ParsedDeck(path, title, DeckFormat.BOOK, warnings=list(blocks.warnings))
     for chunk in chunks:
         if _has_text(blocks, chunk.lines):
             _parse_chunk(path, blocks, chunk, deck)

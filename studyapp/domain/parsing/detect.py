@@ -28,7 +28,9 @@ def parse_text(path: str, text: str) -> ParsedDeck:
 
 
 def parse_source(source: SourceText) -> ParsedDeck:
-    return parse_text(source.path, source.text)
+    deck = parse_text(source.path, source.text)
+    deck.warnings[:0] = source.warnings
+    return deck
 
 
 def parse_file(path: Path, display: str | None = None) -> ParsedDeck:

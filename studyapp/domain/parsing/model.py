@@ -35,6 +35,11 @@ class ParseError(Exception):
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"
 
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, str, int | None]]:
+        # Raised in the parsing process and re-raised in the importing one: the default
+        # pickling would call ParseError(message) and fail to unpickle.
+        return (type(self), (self.path, self.message, self.line))
+
 
 @dataclass(frozen=True, slots=True)
 class ParseWarning:

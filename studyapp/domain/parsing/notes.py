@@ -29,8 +29,11 @@ TOC_ENTRY = re.compile(r"^\s*\[[^\]]+\]\(#[^)\s]*\)\s*$")
 TOC_LABEL = re.compile(r"^\s*(table of contents|contents|toc)\s*:?\s*$", re.I)
 ANKI_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 HIGHLIGHT = re.compile(r"==(?=\S)(.+?)(?<=\S)==")
-REVERSED = re.compile(r"\s:::\s")
-BASIC = re.compile(r"\s::\s")
+REVERSED = re.compile(r"(?:(?<=\s)|^):::(?=\s|$)")
+BASIC = re.compile(r"(?:(?<=\s)|^)::(?=\s|$)")
+# Each deletion makes a card holding the whole note: a note of thousands of deletions would
+# make a quadratic amount of text. Anki's own notes rarely pass a few dozen.
+MAX_CLOZES = 50
 CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 DEFINITION = re.compile(r"^(?P<term>[^:]{1,80}?):\s+(?P<definition>\S.*)$", re.S)
 NOT_A_TERM = {
@@ -102,7 +105,9 @@ def parse_notes(path: str, blocks: Blocks) -> ParsedDeck:
         elif token.type == "bullet_list_open" and token.level == 0 and token.map:
             _hide_table_of_contents(tokens, position, blocks, hidden)
 
-    deck = ParsedDeck(path, title or PurePath(path).stem, DeckFormat.NOTES)
+    deck = ParsedDeck(
+        path, title or PurePath(path).stem, DeckFormat.NOTES, warnings=list(blocks.warnings)
+    )
     section_of_line = _sections(path, blocks, headings, hidden, deck)
     _cards(path, blocks, hidden, section_of_line, deck)
     if any(card.kind is not CardKind.DEFINITION for card in deck.cards):
@@ -230,7 +235,7 @@ def _cards(
         if hidden[start] or consumed[start]:
             continue
         content = tokens[position + 1].content
-        if _cloze_cards(content, start, add):
+        if _cloze_cards(path, content, start, add, deck):
             continue
         paragraph = content.split("\n")
         if _multiline_card(path, blocks, paragraph, start, end, consumed, add, deck):
@@ -238,14 +243,21 @@ def _cards(
         found = False
         for offset, text in enumerate(paragraph):
             masked = _mask_code_spans(text)
-            if (match := REVERSED.search(masked)) and _both_sides(text, match):
-                front, back = text[: match.start()], text[match.end() :]
+            match = REVERSED.search(masked) or BASIC.search(masked)
+            if match is None:
+                continue
+            found = True
+            front, back = text[: match.start()], text[match.end() :]
+            if not front.strip() or not back.strip():
+                side = "question" if not front.strip() else "answer"
+                deck.warnings.append(
+                    ParseWarning(path, start + offset + 1, f"card without a {side}: {text.strip()}")
+                )
+            elif match.re is REVERSED:
                 add(CardKind.REVERSED, front, back, start + offset)
                 add(CardKind.REVERSED, back, front, start + offset)
-                found = True
-            elif (match := BASIC.search(masked)) and _both_sides(text, match):
-                add(CardKind.BASIC, text[: match.start()], text[match.end() :], start + offset)
-                found = True
+            else:
+                add(CardKind.BASIC, front, back, start + offset)
         if not found and token.level >= 2 and tokens[position - 1].type == "list_item_open":
             _definition_card(blocks, tokens[position - 1], content, start, add)
 
@@ -253,10 +265,6 @@ def _cards(
 def _mask_code_spans(text: str) -> str:
     """The text with inline code blanked out, so `a :: b` inside backticks is no card."""
     return CODE_SPAN.sub(lambda m: "\x00" * len(m.group(0)), text)
-
-
-def _both_sides(text: str, match: re.Match[str]) -> bool:
-    return bool(text[: match.start()].strip() and text[match.end() :].strip())
 
 
 def _outside_code(text: str, replace: Callable[[str], str]) -> str:
@@ -269,12 +277,23 @@ def _outside_code(text: str, replace: Callable[[str], str]) -> str:
     return "".join(parts)
 
 
-def _cloze_cards(content: str, start: int, add: AddCard) -> bool:
+def _cloze_cards(path: str, content: str, start: int, add: AddCard, deck: ParsedDeck) -> bool:
     masked = _mask_code_spans(content)
     anki = ANKI_CLOZE.findall(masked)
     highlights = HIGHLIGHT.findall(masked)
     if not anki and not highlights:
         return False
+    if len(anki) + len(highlights) > MAX_CLOZES * 4:
+        # Not even numbered: a note this size is a mistake or an attack, not a card.
+        deck.warnings.append(
+            ParseWarning(
+                path,
+                start + 1,
+                f"{len(anki) + len(highlights)} cloze deletions in one note; the limit is "
+                f"{MAX_CLOZES} cards per note, so this note made none",
+            )
+        )
+        return True
     # Obsidian highlights are numbered after the highest Anki number, in reading order.
     offset = max((int(n) for n, _, _ in anki), default=0)
     counter = iter(range(offset + 1, offset + 1 + len(highlights)))
@@ -282,7 +301,26 @@ def _cloze_cards(content: str, start: int, add: AddCard) -> bool:
         content,
         lambda part: HIGHLIGHT.sub(lambda m: f"{{{{c{next(counter)}::{m.group(1)}}}}}", part),
     )
-    numbers = sorted({int(found[0]) for found in ANKI_CLOZE.findall(_mask_code_spans(text))})
+    found = ANKI_CLOZE.findall(_mask_code_spans(text))
+    numbers = sorted({int(n) for n, answer, _ in found if answer.strip()})
+    if empty := sorted({int(n) for n, answer, _ in found if not answer.strip()} - set(numbers)):
+        deck.warnings.append(
+            ParseWarning(
+                path,
+                start + 1,
+                f"empty cloze deletion c{empty[0]} makes no card: {{{{c{empty[0]}::}}}}",
+            )
+        )
+    if len(numbers) > MAX_CLOZES:
+        deck.warnings.append(
+            ParseWarning(
+                path,
+                start + 1,
+                f"{len(numbers)} cloze deletions in one note; only the first {MAX_CLOZES} "
+                "became cards",
+            )
+        )
+        numbers = numbers[:MAX_CLOZES]
     for number in numbers:
 
         def hide(m: re.Match[str], n: int = number) -> str:

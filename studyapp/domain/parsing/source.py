@@ -1,20 +1,27 @@
-"""Reading a markdown file safely: size, binary content and encoding are checked first.
+"""Reading a markdown file safely: kind, size, binary content and encoding are checked first.
 
-A file that fails here fails whole, before anything is parsed or stored.
+A file that fails here fails whole, before anything is parsed or stored. Only a regular file is
+read (a FIFO or a device would block or never end), the size cap is enforced while reading (a
+file may grow after `stat`), and control characters are removed with a warning: nothing a file
+says may reach the terminal as an escape sequence.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
-from dataclasses import dataclass
+import os
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from studyapp.domain.parsing.model import ParseError
+from studyapp.domain.parsing.model import ParseError, ParseWarning
+from studyapp.domain.text_safety import count_controls, first_control, strip_controls
 
 SUFFIXES = (".md", ".markdown", ".txt")
 MAX_BYTES = 20 * 1024 * 1024
 # Bumped whenever parsing changes what a file yields, so unchanged files are re-read once.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,23 +29,48 @@ class SourceText:
     path: str
     text: str
     content_hash: str
+    warnings: tuple[ParseWarning, ...] = field(default=())
+
+
+def read_limited(path: Path, name: str, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of the regular file `path`, at most `limit` of them, or a `ParseError`.
+
+    Opened non-blocking so that a FIFO cannot hang the open, then checked with `fstat` on the
+    open descriptor (no race with a swapped path), then read in chunks up to the cap.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise ParseError(name, "no such file") from None
+    except OSError as error:
+        if error.errno == errno.ENXIO:  # a FIFO with no writer, or a socket
+            raise ParseError(name, "not a regular file") from None
+        raise ParseError(name, f"cannot read: {error.strerror}") from None
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ParseError(name, "is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ParseError(name, "not a regular file")
+        if info.st_size > limit:
+            raise ParseError(name, _too_big(info.st_size, limit))
+        chunks, total = [], 0
+        while chunk := handle.read(1 << 20):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise ParseError(name, _too_big(total, limit, grew=True))
+    return b"".join(chunks)
+
+
+def _too_big(size: int, limit: int, grew: bool = False) -> str:
+    what = "grew past" if grew else f"is {size / 1024 / 1024:.1f} MB;"
+    return f"file {what} the limit of {limit / 1024 / 1024:.0f} MB"
 
 
 def read_source(path: Path, display: str | None = None) -> SourceText:
     name = display or str(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ParseError(name, "no such file") from None
-    except OSError as error:
-        raise ParseError(name, f"cannot read: {error.strerror}") from None
-    if size > MAX_BYTES:
-        raise ParseError(name, f"file is {size / 1024 / 1024:.1f} MB; the limit is 20 MB")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ParseError(name, f"cannot read: {error.strerror}") from None
-    return decode_source(name, data)
+    return decode_source(name, read_limited(path, name))
 
 
 def decode_source(name: str, data: bytes) -> SourceText:
@@ -55,7 +87,16 @@ def decode_source(name: str, data: bytes) -> SourceText:
         ) from None
     # UTF-8 with a byte-order mark: the mark is not content.
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    warnings: tuple[ParseWarning, ...] = ()
+    if (offset := first_control(text)) is not None:
+        line = text.count("\n", 0, offset) + 1
+        count = count_controls(text)
+        text = strip_controls(text)
+        plural = "s" if count > 1 else ""
+        warnings = (
+            ParseWarning(name, line, f"removed {count} control character{plural} (first here)"),
+        )
     if not text.strip():
         raise ParseError(name, "empty file")
     digest = hashlib.sha256(PARSER_VERSION.encode() + b"\x00" + data).hexdigest()
-    return SourceText(name, text, digest)
+    return SourceText(name, text, digest, warnings)
