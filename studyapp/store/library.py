@@ -19,20 +19,25 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import cast
 
-from rapidfuzz import fuzz, process
 from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Card, Deck, DemoLink, Section
+from studyapp.domain.card_matching import StoredCard, plan_cards
 from studyapp.domain.parsing import SUFFIXES, ParsedCard, ParsedDeck, ParseError, read_source
 from studyapp.domain.parsing.detect import parse_source
-from studyapp.domain.parsing.model import question_key
 from studyapp.domain.parsing.source import SourceText
 
 CARDS = cast(Table, Card.__table__)
 DEMO_LINKS = cast(Table, DemoLink.__table__)
-# A lightly edited question (typo, punctuation) scores above this against its old text.
-SIMILAR_QUESTION = 88.0
+# A deck whose file is gone keeps (most of) its content hash behind this mark: the same text
+# under a new path is that deck moved, and the same path coming back must be parsed again.
+GONE = "~"
+
+
+def _gone(content_hash: str) -> str:
+    return GONE + content_hash.removeprefix(GONE)[:63]
+
 
 DemoMatcher = Callable[[str], Sequence[str]]
 
@@ -231,6 +236,10 @@ def _sync(
     assert parsed is not None
     deck = session.scalars(select(Deck).where(Deck.source_path == source_path)).one_or_none()
     if deck is None:
+        deck = _moved_deck(session, content_hash)
+        if deck is not None:
+            deck.source_path = source_path
+    if deck is None:
         deck = Deck(
             source_path=source_path,
             title=parsed.title,
@@ -246,20 +255,22 @@ def _sync(
 
     section_ids = _replace_sections(session, deck.id, parsed)
     existing = {
-        card.identity: card for card in session.scalars(select(Card).where(Card.deck_id == deck.id))
+        card.id: card for card in session.scalars(select(Card).where(Card.deck_id == deck.id))
     }
-    existing_by_id = {card.id: card for card in existing.values()}
-    identities = parsed.identities()
-    claimed: set[str] = {i for i in identities if i in existing}
-    # Questions that are new by identity may be light edits of a card that lost its match.
-    orphans = {
-        ident: question_key(c.question) for ident, c in existing.items() if ident not in claimed
-    }
+    plan = plan_cards(
+        parsed.cards,
+        [
+            StoredCard(c.id, c.identity, c.question, c.content_hash, c.retired_at is not None)
+            for c in existing.values()
+        ],
+    )
 
     rows_new: list[dict[str, object]] = []
     rows_update: list[dict[str, object]] = []
     links: list[tuple[int | None, str, tuple[str, ...]]] = []  # (card id | None, identity, ...)
-    for position, (card, identity) in enumerate(zip(parsed.cards, identities, strict=True)):
+    for position, (card, identity, match) in enumerate(
+        zip(parsed.cards, plan.identities, plan.matches, strict=True)
+    ):
         values: dict[str, object] = {
             "kind": str(card.kind),
             "generated": card.generated,
@@ -277,17 +288,7 @@ def _sync(
             else None,
             "retired_at": None,
         }
-        old = existing.get(identity)
-        if old is None and orphans:
-            best = process.extractOne(
-                question_key(card.question),
-                orphans,
-                scorer=fuzz.ratio,
-                score_cutoff=SIMILAR_QUESTION,
-            )
-            if best is not None:
-                old = existing[best[2]]
-                del orphans[best[2]]
+        old = existing[match.id] if match is not None else None
         if old is None:
             rows_new.append({**values, "deck_id": deck.id, "identity": identity})
             report.added += 1
@@ -302,15 +303,21 @@ def _sync(
                 rows_update.append({**values, "id": old.id, "identity": identity})
         links.append((old.id if old else None, identity, card.demo_names))
 
+    # Identities move between rows when questions are edited or a twin is deleted; park
+    # every row whose identity changes or is taken over first, so the (deck, identity) unique
+    # constraint never sees a transient duplicate. An unmatched card keeps its parked identity
+    # (it is found again by its text, not by its identity).
+    moved = {
+        cast(int, r["id"])
+        for r in rows_update
+        if existing[cast(int, r["id"])].identity != r["identity"]
+    }
+    matched = {m.id for m in plan.matches if m is not None}
+    wanted = set(plan.identities)
+    moved |= {c.id for c in existing.values() if c.id not in matched and c.identity in wanted}
+    if moved:
+        session.execute(update(Card), [{"id": i, "identity": f"~{i}"} for i in sorted(moved)])
     if rows_update:
-        # Identities move between rows when questions are edited; park them first so the
-        # (deck, identity) unique constraint never sees a transient duplicate.
-        moved = [
-            r for r in rows_update if existing_by_id[cast(int, r["id"])].identity != r["identity"]
-        ]
-        if moved:
-            parked = [{"id": r["id"], "identity": f"~{r['id']}"} for r in moved]
-            session.execute(update(Card), parked)
         session.execute(update(Card), rows_update)
     new_ids: dict[str, int] = {}
     if rows_new:
@@ -325,12 +332,21 @@ def _sync(
             ).all()
         )
 
-    retiring = [existing[i].id for i in orphans if existing[i].retired_at is None]
+    retiring = plan.retire
     if retiring:
         session.execute(update(Card).where(Card.id.in_(retiring)).values(retired_at=now))
         report.retired = len(retiring)
 
     _replace_demo_links(session, deck.id, prepared, section_ids, links, new_ids)
+
+
+def _moved_deck(session: Session, content_hash: str) -> Deck | None:
+    """A deck with this very text whose file is gone: the file was renamed or moved, and its
+    cards keep their history (content first, path second)."""
+    candidates = session.scalars(
+        select(Deck).where(Deck.content_hash.in_([content_hash, _gone(content_hash)]))
+    ).all()
+    return next((d for d in candidates if not Path(d.source_path).exists()), None)
 
 
 def _differs(card: Card, values: dict[str, object], identity: str) -> bool:
@@ -421,7 +437,7 @@ def _retire_gone(
             )
             retired = cast(CursorResult[tuple[()]], result).rowcount
             # The file may come back: then it must be parsed again, not skipped as unchanged.
-            deck.content_hash = ""
+            deck.content_hash = _gone(deck.content_hash)
             reports.append(
                 FileReport(
                     path=str(path),
