@@ -2,7 +2,7 @@
 
 Each answer is one transaction (card state + review-log row), committed before the caller
 shows the next card, so a crash never loses or half-writes an answer. Scheduling itself is the
-pure `studyapp.domain.scheduling`; this module only loads and stores. Imports neither Textual nor Keras.
+pure `studyapp.domain.scheduling`; this module only loads and stores. Imports no UI or Keras.
 """
 
 from __future__ import annotations

@@ -67,191 +67,49 @@ The document (keys are stable; `schema` changes if one ever does)::
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
     Integer,
     case,
-    cast,
     column,
-    extract,
     func,
     literal,
-    or_,
     select,
     union_all,
     values,
 )
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from db.models import Card, Deck, DemoRun, ReviewLog, UTCDateTime
-from studyapp.domain.scheduling import SchedulerSettings, study_day_start, study_zone
+from db.models import Card, ReviewLog, UTCDateTime
+from studyapp.domain.scheduling import SchedulerSettings, study_day_start
+from studyapp.store.stats_cards import (
+    card_figures,
+    chapter_figures,
+    demo_figures,
+    hardest_figures,
+)
+from studyapp.store.stats_sql import (
+    _DAYS_PER_QUERY,
+    FORECAST_DAYS,
+    HEATMAP_DAYS,
+    LEECH_LAPSES,
+    MATURE_DAYS,
+    RETENTION_WEEKS,
+    Scope,
+    UnknownFilter,
+    day_bounds,
+    ensure_power,
+    epoch_days,
+    previous_at,
+    resolve_scope,
+    study_date,
+)
+
+__all__ = ["LEECH_LAPSES", "UnknownFilter", "day_bounds", "stats_document", "study_date"]
 
 SCHEMA_VERSION = 1
-HEATMAP_DAYS = 365
-FORECAST_DAYS = 30
-RETENTION_WEEKS = 12
-MATURE_DAYS = 21
-LEECH_LAPSES = 8
-HARDEST_LIMIT = 20
-# Days per range-count query: keeps the bound parameters far below SQLite's limit.
-_DAYS_PER_QUERY = 1000
-_UNIX_EPOCH_JULIAN_DAY = 2440587.5
-_POWER_PROBE = "SELECT power(2.0, 3.0)"
-
-
-def previous_at() -> ColumnElement[dt.datetime | None]:
-    """`review_log.previous_at`: the card's previous answer time, kept by migration 0003's
-    triggers."""
-    return ReviewLog.previous_at.expression
-
-
-class UnknownFilter(LookupError):
-    """A deck or chapter filter that matches nothing; `str()` is the message a user sees."""
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Which cards the figures cover: all, some decks (one title can name several), a chapter."""
-
-    deck_ids: tuple[int, ...] | None = None
-    chapter: str | None = None
-
-    @property
-    def everything(self) -> bool:
-        return self.deck_ids is None and self.chapter is None
-
-    def card_conditions(self) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if self.deck_ids is not None:
-            conditions.append(Card.deck_id.in_(self.deck_ids))
-        if self.chapter is not None:
-            conditions.append(Card.chapter == self.chapter)
-        return conditions
-
-    def review_conditions(self) -> list[ColumnElement[bool]]:
-        if self.everything:
-            return []
-        # `card_id + 0`: the planner must drive the query from the time index and test each
-        # answer against the (small, materialised) list of cards; driven from the cards, a
-        # per-day count would seek every card of the scope once per day.
-        return [(ReviewLog.card_id + 0).in_(select(Card.id).where(*self.card_conditions()))]
-
-
-def resolve_scope(session: Session, deck: str | None, chapter: str | None) -> Scope:
-    """Turn the user's deck (title or end of its file path) and chapter into a Scope."""
-    deck_ids: tuple[int, ...] | None = None
-    if deck is not None:
-        deck_ids = tuple(
-            session.scalars(
-                select(Deck.id).where(
-                    or_(Deck.title == deck, Deck.source_path.endswith(deck, autoescape=True))
-                )
-            )
-        )
-        if not deck_ids:
-            raise UnknownFilter(f"no deck named {deck!r}")
-    scope = Scope(deck_ids, chapter)
-    if chapter is not None:
-        found = session.scalar(select(Card.id).where(*scope.card_conditions()).limit(1))
-        if found is None:
-            where = f" in deck {deck!r}" if deck is not None else ""
-            raise UnknownFilter(f"no cards in chapter {chapter!r}{where}")
-    return scope
-
-
-# Study days.
-
-
-def study_date(moment: dt.datetime, settings: SchedulerSettings) -> dt.date:
-    """The study day an instant belongs to, named by the local date it started on."""
-    return study_day_start(moment, settings).astimezone(study_zone(settings)).date()
-
-
-def day_bounds(day: dt.date, settings: SchedulerSettings) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC instants a study day starts and ends (23 or 25 hours apart across DST)."""
-    zone = study_zone(settings)
-    hour = dt.time(settings.day_starts_at_hour)
-    start = dt.datetime.combine(day, hour, tzinfo=zone).astimezone(dt.UTC)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), hour, tzinfo=zone).astimezone(dt.UTC)
-    return start, end
-
-
-# Dialect helpers: days since the Unix epoch, whole days since an instant, power().
-
-
-def _epoch_days(value: Any, dialect: str) -> ColumnElement[Any]:
-    if dialect == "sqlite":
-        # julianday() parses the stored UTC text; far cheaper than strftime or datetime().
-        return func.julianday(value) - _UNIX_EPOCH_JULIAN_DAY
-    return cast(extract("epoch", value), Float) / 86400.0
-
-
-def _whole_days_since(moment: Any, now: dt.datetime, dialect: str) -> ColumnElement[Any]:
-    """Whole days from `moment` to `now`, floored like `timedelta.days`, never below 0.
-
-    Exact, not floating point: an answer exactly ten days ago is 10 days, not 9.99999.
-    """
-    if dialect == "sqlite":
-        # julianday() keeps whole milliseconds, so this round trip is exact.
-        millis = cast(
-            func.round((func.julianday(moment) - _UNIX_EPOCH_JULIAN_DAY) * 86_400_000), Integer
-        )
-        elapsed = literal(round(now.timestamp() * 1000), Integer) - millis
-        # Integer division truncates, which is floor for the non-negative values kept.
-        return case(
-            (elapsed < 0, 0), else_=elapsed.self_group().op("/")(literal(86_400_000, Integer))
-        )
-    seconds = extract("epoch", literal(now, UTCDateTime()) - moment)
-    return case((seconds < 0, 0), else_=func.floor(seconds / 86400))
-
-
-def _ensure_power(session: Session) -> None:
-    """SQLite has power() only when built with its math functions; add it if missing."""
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    connection = session.connection()
-    try:
-        connection.exec_driver_sql(_POWER_PROBE).scalar()
-    except OperationalError:
-        raw = connection.connection.driver_connection
-        raw.create_function("power", 2, _power, deterministic=True)  # type: ignore[union-attr]
-
-
-def _power(base: float | None, exponent: float | None) -> float | None:
-    if base is None or exponent is None:
-        return None
-    return math.pow(base, exponent)
-
-
-def retrievability_sql(
-    now: dt.datetime, settings: SchedulerSettings, dialect: str
-) -> ColumnElement[float]:
-    """A card's recall probability at `now`, in SQL; equals `scheduling.retrievability`.
-
-    FSRS-6 (py-fsrs `Scheduler.get_card_retrievability`): t = whole days since the last
-    answer, R = (1 + factor * t / S) ** decay, 0 for cards never answered.
-    """
-    decay = -settings.parameters[20]
-    factor = 0.9 ** (1 / decay) - 1
-    days = _whole_days_since(Card.last_review, now, dialect)
-    curve = func.power(
-        1.0 + literal(factor, Float) * cast(days, Float) / Card.stability,
-        literal(decay, Float),
-    )
-    never = or_(
-        Card.state == "new",
-        Card.stability.is_(None),
-        Card.stability <= 0,
-        Card.last_review.is_(None),
-    )
-    return case((never, 0.0), else_=curve)
 
 
 def _rate(passed: int, answers: int) -> float | None:
@@ -402,7 +260,7 @@ def retention_figures(
     ends = [*starts[1:], window_end]
     passed = case((ReviewLog.rating > 1, 1), else_=0)
     previous = previous_at()
-    gap = _epoch_days(ReviewLog.reviewed_at, dialect) - _epoch_days(previous, dialect)
+    gap = epoch_days(ReviewLog.reviewed_at, dialect) - epoch_days(previous, dialect)
     weeks_sql = []
     for n, (start, end) in enumerate(zip(starts, ends, strict=True)):
         # Within a week, a previous answer after (end - 21 days) is surely young and one
@@ -489,198 +347,6 @@ def forecast_figures(
     }
 
 
-CARD_GROUPS = ("new", "learning", "review", "relearning", "suspended", "retired")
-
-
-def card_figures(session: Session, scope: Scope) -> dict[str, int]:
-    group = case(
-        (Card.retired_at.is_not(None), "retired"),
-        (Card.suspended.is_(True), "suspended"),
-        else_=Card.state,
-    )
-    rows = session.execute(
-        select(group.label("group"), func.count()).where(*scope.card_conditions()).group_by(group)
-    ).all()
-    counts = {name: 0 for name in CARD_GROUPS}
-    for name, count in rows:
-        counts[name] = counts.get(name, 0) + count
-    counts["total"] = sum(count for _name, count in rows)
-    return counts
-
-
-def _natural_key(text: str | None) -> tuple[Any, ...]:
-    if text is None:
-        return (1,)
-    return (
-        0,
-        *[
-            (0, int(part)) if part.isdigit() else (1, part.lower())
-            for part in re.split(r"(\d+)", text)
-            if part
-        ],
-    )
-
-
-def chapter_figures(
-    session: Session, now: dt.datetime, settings: SchedulerSettings, scope: Scope
-) -> list[dict[str, Any]]:
-    dialect = session.get_bind().dialect.name
-    recall = retrievability_sql(now, settings, dialect)
-    studied = Card.reps > 0
-    rows = session.execute(
-        select(
-            Card.chapter,
-            func.count(),
-            func.count().filter(studied),
-            func.avg(recall),
-            func.avg(case((studied, recall))),
-            func.coalesce(func.sum(Card.lapses), 0),
-            func.count().filter(Card.lapses >= LEECH_LAPSES),
-        )
-        .where(Card.retired_at.is_(None), *scope.card_conditions())
-        .group_by(Card.chapter)
-    ).all()
-    chapters = [
-        {
-            "chapter": chapter,
-            "cards": cards,
-            "studied": studied_n,
-            "mastery": round(float(mastery or 0.0), 6),
-            "studied_retrievability": (
-                round(float(known), 6) if known is not None and studied_n else None
-            ),
-            "lapses": int(lapses),
-            "leeches": leeches,
-        }
-        for chapter, cards, studied_n, mastery, known, lapses, leeches in rows
-    ]
-    return sorted(chapters, key=lambda row: _natural_key(row["chapter"]))
-
-
-def hardest_figures(
-    session: Session, now: dt.datetime, settings: SchedulerSettings, scope: Scope
-) -> dict[str, Any]:
-    dialect = session.get_bind().dialect.name
-    recall = retrievability_sql(now, settings, dialect).label("recall")
-    live = [Card.retired_at.is_(None), *scope.card_conditions()]
-    rows = session.execute(
-        select(
-            Card.id,
-            Card.deck_id,
-            Deck.title,
-            Card.chapter,
-            Card.title,
-            Card.question,
-            Card.state,
-            Card.suspended,
-            Card.reps,
-            Card.lapses,
-            recall,
-        )
-        .join(Deck, Deck.id == Card.deck_id)
-        .where(*live, Card.reps > 0)
-        .order_by(Card.lapses.desc(), recall, Card.id)
-        .limit(HARDEST_LIMIT)
-    ).all()
-    leeches = session.scalar(
-        select(func.count()).select_from(Card).where(*live, Card.lapses >= LEECH_LAPSES)
-    )
-    return {
-        "leech_lapses": LEECH_LAPSES,
-        "leeches": leeches or 0,
-        "cards": [
-            {
-                "card_id": card_id,
-                "deck_id": deck_id,
-                "deck": deck,
-                "chapter": chapter,
-                "title": title,
-                "question": question,
-                "state": "suspended" if suspended else state,
-                "reps": reps,
-                "lapses": lapses,
-                "retrievability": round(float(r), 6),
-                "leech": lapses >= LEECH_LAPSES,
-            }
-            for (
-                card_id,
-                deck_id,
-                deck,
-                chapter,
-                title,
-                question,
-                state,
-                suspended,
-                reps,
-                lapses,
-                r,
-            ) in rows
-        ],
-    }
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def demo_figures(session: Session, scope: Scope) -> list[dict[str, Any]]:
-    """Demo runs per (chapter, demo): counts by outcome and the latest run's results."""
-    joined = select(DemoRun).outerjoin(Card, Card.id == DemoRun.card_id)
-    conditions = scope.card_conditions()
-    counts = session.execute(
-        select(
-            Card.chapter,
-            DemoRun.demo_name,
-            func.count(),
-            func.count().filter(DemoRun.status == "succeeded"),
-            func.count().filter(DemoRun.status == "failed"),
-        )
-        .select_from(DemoRun)
-        .outerjoin(Card, Card.id == DemoRun.card_id)
-        .where(*conditions)
-        .group_by(Card.chapter, DemoRun.demo_name)
-    ).all()
-    newest = func.row_number().over(
-        partition_by=(Card.chapter, DemoRun.demo_name),
-        order_by=(DemoRun.started_at.desc(), DemoRun.id.desc()),
-    )
-    ranked = (
-        joined.with_only_columns(Card.chapter, DemoRun.id, newest.label("rank"))
-        .where(*conditions)
-        .subquery("ranked")
-    )
-    latest = {
-        (chapter, run.demo_name): run
-        for chapter, run in session.execute(
-            select(ranked.c.chapter, DemoRun)
-            .join(DemoRun, DemoRun.id == ranked.c.id)
-            .where(ranked.c.rank == 1)
-        )
-    }
-    rows = []
-    for chapter, demo, runs, succeeded, failed in counts:
-        last = latest[(chapter, demo)]
-        rows.append(
-            {
-                "chapter": chapter,
-                "demo": demo,
-                "runs": runs,
-                "succeeded": succeeded,
-                "failed": failed,
-                "last": {
-                    "run_id": last.id,
-                    "status": last.status,
-                    "started_at": _iso(last.started_at),
-                    "ended_at": _iso(last.ended_at),
-                    "backend": last.backend,
-                    "device": last.device,
-                    "metrics": last.metrics,
-                },
-            }
-        )
-    return sorted(rows, key=lambda row: (_natural_key(row["chapter"]), row["demo"]))
-
-
 def stats_document(
     session: Session,
     now: dt.datetime,
@@ -694,7 +360,7 @@ def stats_document(
     """
     if now.tzinfo is None or now.utcoffset() != dt.timedelta(0):
         raise ValueError(f"'now' must be timezone-aware UTC, got {now!r}")
-    _ensure_power(session)
+    ensure_power(session)
     scope = resolve_scope(session, deck, chapter)
     streak, heatmap = history_figures(session, now, settings, scope)
     return {

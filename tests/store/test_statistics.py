@@ -396,14 +396,14 @@ def test_mastery_without_sqlite_math_functions(
     sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A SQLite built without its math functions gets power() from Python."""
-    monkeypatch.setattr("studyapp.store.statistics._POWER_PROBE", "SELECT no_such_function(2.0)")
+    monkeypatch.setattr("studyapp.store.stats_sql.POWER_PROBE", "SELECT no_such_function(2.0)")
     calls: list[tuple[float, float]] = []
 
     def python_power(base: float, exponent: float) -> float:
         calls.append((base, exponent))
         return float(base**exponent)
 
-    monkeypatch.setattr("studyapp.store.statistics._power", python_power)
+    monkeypatch.setattr("studyapp.store.stats_sql.sql_power", python_power)
     with sqlite_store.sessions.begin() as session:
         add_card(
             session,
