@@ -4,9 +4,9 @@ SQLite: FTS5 tables with external content (`cards`, `sections`), kept in sync by
 filled from the existing rows. The card update trigger fires only when searchable text changes,
 so recording an answer (which updates the scheduling columns) never touches the index.
 
-PostgreSQL: GIN indexes on weighted `to_tsvector` expressions; `studyapp.store.search` queries the very
-same expressions, so the planner uses the indexes. The expressions are written out here rather
-than imported, so that this revision stays what it was when the app code changes.
+PostgreSQL: GIN indexes on weighted `to_tsvector` expressions; `studyapp.store.search` queries
+the very same expressions, so the planner uses the indexes. The expressions are written out
+here rather than imported, so that this revision stays what it was when the app code changes.
 
 Note for later migrations: on SQLite a batch (copy-and-rename) migration of `cards` or `sections`
 drops these triggers with the old table; such a migration must create them again.
