@@ -15,6 +15,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import cast
@@ -127,7 +128,7 @@ def import_paths(
 
 
 def _catalogue_matcher() -> DemoMatcher:
-    from studyapp.demos.catalogue import match_demos
+    from studyapp.demos.matching import match_demos
 
     return match_demos
 
@@ -142,6 +143,7 @@ class _Prepared:
     parsed: ParsedDeck | None = None
     automatic: list[tuple[str, ...]] = field(default_factory=list)  # per card
     error: ParseError | None = None
+    note: str | None = None  # said in the file's report (the parsing process died, ...)
 
 
 def _read(target: _Target, known_hash: str | None) -> _Prepared | SourceText:
@@ -159,6 +161,9 @@ def _prepare(source: SourceText, match_demos: DemoMatcher | None) -> _Prepared:
         parsed = parse_source(source)
     except ParseError as error:
         return _Prepared(error=error)
+    except (RecursionError, MemoryError, ValueError, IndexError, KeyError, TypeError) as error:
+        # A parser bug on one file must not lose the import of every other file.
+        return _Prepared(error=ParseError(source.path, f"could not parse: {error!r}"))
     matcher = match_demos or _catalogue_matcher()
     automatic = [
         () if card.demo_names else tuple(matcher(card_text(card))) for card in parsed.cards
@@ -177,15 +182,45 @@ PARALLEL_MIN_FILES = 24
 def _prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> Iterator[_Prepared]:
     """Parsed files in order. A large import parses in a second process while this one
     writes to the database, so both cores work; a small one, or one with a custom matcher
-    (which may not cross a process boundary), parses here."""
+    (which may not cross a process boundary), parses here. If the second process dies, the
+    rest is parsed here, and the next file's report says so."""
     if match_demos is not None or len(sources) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
         for source in sources:
             yield _prepare(source, match_demos)
         return
     # "spawn": the parent may run threads (the TUI's workers), which fork does not survive.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        yield from pool.map(_prepare_with_catalogue, sources, chunksize=4)
+    done = 0
+    try:
+        with ProcessPoolExecutor(
+            max_workers=1, mp_context=context, initializer=die_with_parent
+        ) as pool:
+            for prepared in pool.map(_prepare_with_catalogue, sources, chunksize=4):
+                done += 1
+                yield prepared
+    except BrokenProcessPool as error:
+        note = f"the parsing process stopped ({error or 'killed'}); parsed the rest in-process"
+        for source in sources[done:]:
+            prepared = _prepare(source, None)
+            prepared.note, note = note, None
+            yield prepared
+
+
+def die_with_parent() -> None:
+    """In the parsing process: be killed when the importing process dies (SIGKILL included),
+    so no orphan keeps parsing forever. Linux only (prctl); elsewhere the pool's own
+    shutdown covers a normal exit."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def card_text(card: ParsedCard) -> str:
@@ -204,6 +239,8 @@ def _import_prepared(
     assert parsed is not None
     report = FileReport(path=target.display, format=str(parsed.format), deck=parsed.title)
     report.messages = [str(w) for w in parsed.warnings]
+    if prepared.note:
+        report.messages.insert(0, prepared.note)
     report.errors = len(parsed.warnings)
     report.sections = len(parsed.sections)
     try:

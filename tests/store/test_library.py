@@ -4,8 +4,10 @@ skip by hash, identity across edits, retirement and return, and demo links."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from db.models import Card, Deck, DemoLink, ReviewLog, Section
@@ -186,3 +188,91 @@ def test_a_large_folder_parses_in_a_second_process_with_the_same_result(
             .where(Card.question.startswith("What does a GAN discriminator 7 "))
         ).all()
     assert ("What does a GAN discriminator 7 do?", "dcgan", False) in links
+
+
+def crash_on_marker(source):  # type: ignore[no-untyped-def]
+    """Stands in for the parsing process's work: dies on a marked file."""
+    import os
+
+    from studyapp.store.library import _prepare
+
+    if "CRASH-THE-PARSER" in source.text:
+        os._exit(3)
+    return _prepare(source, None)
+
+
+def test_when_the_parsing_process_dies_the_import_goes_on_here_and_says_so(
+    sqlite_store: Store, tmp_path: Path, now: dt.datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studyapp.store import library
+
+    monkeypatch.setattr(library, "_prepare_with_catalogue", crash_on_marker)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    total = library.PARALLEL_MIN_FILES + 4
+    for n in range(total):
+        marker = "CRASH-THE-PARSER" if n == 5 else ""
+        (folder / f"deck{n:02}.md").write_text(f"# Deck {n}\n\nQuestion {n}? :: Answer. {marker}\n")
+    reports = library.import_paths(sqlite_store.sessions, [folder], now)
+    assert [r.added for r in reports] == [1] * total
+    notes = [m for r in reports for m in r.messages if "parsing process stopped" in m]
+    assert len(notes) == 1
+
+
+def test_a_parser_bug_on_one_file_fails_only_that_file(
+    sqlite_store: Store, tmp_path: Path, now: dt.datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studyapp.store import library
+
+    real = library.parse_source
+
+    def flaky(source):  # type: ignore[no-untyped-def]
+        if "boom" in source.text:
+            raise IndexError("list index out of range")
+        return real(source)
+
+    monkeypatch.setattr(library, "parse_source", flaky)
+    (tmp_path / "a.md").write_text("# A\n\nq1 :: a1\n")
+    (tmp_path / "b.md").write_text("# B\n\nboom :: here\n")
+    (tmp_path / "c.md").write_text("# C\n\nq3 :: a3\n")
+    reports = library.import_paths(sqlite_store.sessions, [tmp_path], now, no_demos)
+    assert [(Path(r.path).name, r.status, r.added) for r in reports] == [
+        ("a.md", "imported", 1),
+        ("b.md", "failed", 0),
+        ("c.md", "imported", 1),
+    ]
+    assert "could not parse: IndexError" in reports[1].messages[0]
+
+
+def test_the_parsing_process_dies_with_its_parent(tmp_path: Path) -> None:
+    """SIGKILL of the importing process leaves no parsing process behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import multiprocessing, os, sys, time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from studyapp.store.library import die_with_parent\n"
+        "pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn'),"
+        " initializer=die_with_parent)\n"
+        "print(pool.submit(os.getpid).result(), flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    worker = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return
+        if state in ("Z", "X"):  # dead, waiting for a reaper this sandbox may not have
+            return
+        time.sleep(0.05)  # polling for the kernel to reap a process, not synchronising code
+    raise AssertionError(f"parsing process {worker} outlived its parent")
