@@ -86,16 +86,8 @@ def test_hostile_notes_keep_every_plain_card_or_warn(junk: list[str], book: bool
         blocks.append(piece)
         if book:
             blocks.append(
-                f"---
-
-#### Sentinel {n}
-:p Sentinel question {n}?
-??x
-"
-                f"Sentinel {n}.
-x??
-
----"
+                f"---\n\n#### Sentinel {n}\n:p Sentinel question {n}?\n??x\n"
+                f"Sentinel {n}.\nx??\n\n---"
             )
         else:
             blocks.append(f"Sentinel question {n}? :: Sentinel answer {n}.")
