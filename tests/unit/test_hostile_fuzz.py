@@ -68,10 +68,10 @@ def hostile_text(draw: st.DrawFn) -> str:
         cloze_bomb(),
         st.text(max_size=30),
     )
-    return draw(st.lists(pieces, max_size=6).map(lambda parts: "".join(parts)))
+    return draw(st.lists(pieces, max_size=6).map(lambda parts: "\n".join(parts)))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(hostile_text(), min_size=1, max_size=6),
     st.booleans(),
@@ -108,10 +108,12 @@ def test_hostile_notes_keep_every_plain_card_or_warn(junk: list[str], book: bool
         assert CONTROL.search(section.markdown) is None and CONTROL.search(section.title) is None
     assert CONTROL.search(deck.title) is None
     lines = source.text.split("\n")
-    found = {c.question for c in deck.cards}
+    # A sentinel that ambiguous markers turned into part of another card (a book file's answer,
+    # say) is kept, not lost: its text is in a card.
+    shown = "\n".join(f"{c.question}\n{c.answer}\n{c.context}" for c in deck.cards)
     for n in sentinels:
         question = f"Sentinel question {n}?"
-        if question in found:
+        if question in shown:
             continue
         line = next(i for i, text in enumerate(lines, 1) if question in text)
         assert any(w.line <= line for w in deck.warnings), (question, deck.warnings, text)

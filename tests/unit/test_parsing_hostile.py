@@ -154,3 +154,16 @@ def test_a_cloze_bomb_makes_no_cards_and_stays_fast() -> None:
     deck = parse_text("bomb.md", f"# B\n\n{bomb}\n")
     assert deck.cards == []
     assert "2000 cloze deletions in one note" in messages(deck)[0]
+
+
+def test_bare_fences_pairing_up_around_a_card_are_warned_about() -> None:
+    deck = parse_text("notes.md", "# N\n\n~~~\nopen\n\nswallowed :: card\n\n~~~\nopen again\n")
+    assert "swallowed" not in [c.question for c in deck.cards]
+    assert any(w.line == 3 and "reads like a card (line 6)" in w.message for w in deck.warnings), (
+        messages(deck)
+    )
+
+
+def test_a_haskell_signature_in_a_fence_with_a_language_is_not_a_card_warning() -> None:
+    deck = parse_text("notes.md", "# N\n\n```haskell\nmap :: (a -> b) -> [a] -> [b]\n```\n")
+    assert deck.warnings == [] and deck.cards == []

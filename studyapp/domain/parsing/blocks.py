@@ -33,6 +33,10 @@ HEADING = re.compile(r"^ {0,3}#{1,6}\s+\S")
 BOOK_SEPARATOR = re.compile(r"^ {0,3}-{3,}\s*$")
 BOOK_CARD_START = re.compile(r"^ {0,3}(#{1,6}\s+\S|:p(\s|$)|\*\*Starting Chapter:\*\*)")
 BOOK_CLOSER = re.compile(r"^\s*(x\?\?|x\?)\s*$")
+# A line in a bare code block that reads like a hand-written card: the block may be two
+# unclosed fences pairing up around cards. Fences with a language are left alone (Haskell
+# signatures read `f :: a -> b`).
+CARD_LIKE = re.compile(r"\S\s+:::?\s+\S|\{\{c\d+::")
 
 
 @cache
@@ -89,6 +93,8 @@ def parse_blocks(path: str, text: str, structure: bool = True) -> Blocks:
         if token.type in ("fence", "code_block") and token.map is not None:
             start, end = token.map
             blocks.code_lines[start:end] = b"\x01" * (end - start)
+            if token.type == "fence" and not token.info.strip():
+                _check_card_like(path, blocks, token)
     _check_nesting(path, blocks)
     return blocks
 
@@ -147,6 +153,22 @@ def _warn_fence(path: str, blocks: Blocks, token: Token, cut: int) -> None:
             path, token.map[0] + 1, f"unterminated code fence {token.markup} (closed at {where})"
         )
     )
+
+
+def _check_card_like(path: str, blocks: Blocks, token: Token) -> None:
+    assert token.map is not None
+    start, end = token.map
+    for index in range(start + 1, end - 1):
+        if CARD_LIKE.search(blocks.lines[index]):
+            blocks.warnings.append(
+                ParseWarning(
+                    path,
+                    start + 1,
+                    f"code block {token.markup} holds what reads like a card (line {index + 1}),"
+                    " which is not imported; is a fence above it left open?",
+                )
+            )
+            return
 
 
 def _check_nesting(path: str, blocks: Blocks) -> None:
