@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +22,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Card, ReviewLog
 from studyapp.domain.parsing import ParseError
+from studyapp.domain.parsing.source import read_limited
 from studyapp.domain.scheduling import SchedulerSettings, study_day_start
 
 # Below this, a fit mostly learns noise; Anki asks for a few hundred reviews too.
 MIN_REVIEWS = 400
 MIN_CARDS = 20
 CSV_COLUMNS = ("card_id", "review_rating", "review_time", "review_duration")
+MAX_CSV_BYTES = 512 * 1024 * 1024
+# Reviews outside these years are a broken export (datetime arithmetic overflows at 9999).
+FIRST_YEAR, LAST_YEAR = 1970, 2200
 
 History = dict[str, list[tuple[dt.datetime, int]]]
 
@@ -72,35 +77,49 @@ def history_from_database(session: Session) -> History:
 
 def history_from_csv(path: Path) -> History:
     """py-fsrs' review-log CSV: card_id, review_rating, review_time (ISO-8601 UTC),
-    review_duration (ms). Errors name the file and line."""
+    review_duration (ms). Errors name the file and line.
+
+    Only a regular file is read, up to `MAX_CSV_BYTES` (a FIFO or /dev/zero would block or
+    never end); UTF-16 and binary files are refused rather than misread.
+    """
     name = str(path)
+    data = read_limited(path, name, MAX_CSV_BYTES)
+    if b"\x00" in data[:65536]:
+        raise ParseError(name, "binary or UTF-16 file, not a UTF-8 CSV")
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as error:
-        raise ParseError(name, f"cannot read: {error.strerror}") from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ParseError(name, "not UTF-8 text; save the CSV as UTF-8", line) from None
     history: History = defaultdict(list)
-    with handle:
-        reader = csv.DictReader(handle)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise ParseError(name, f"missing column(s) {', '.join(missing)}", 1)
-        try:
-            for row in reader:
-                line = reader.line_num
-                try:
-                    rating = int(row["review_rating"])
-                    when = dt.datetime.fromisoformat(row["review_time"].replace("Z", "+00:00"))
-                except (TypeError, ValueError):
-                    raise ParseError(name, "bad rating or time", line) from None
-                if rating not in (1, 2, 3, 4):
-                    raise ParseError(name, f"rating must be 1-4, got {rating}", line)
-                if when.tzinfo is None:
-                    raise ParseError(name, "review_time needs a UTC offset", line)
-                history[row["card_id"]].append((when.astimezone(dt.UTC), rating))
-        except UnicodeDecodeError:
-            raise ParseError(name, "not UTF-8 text") from None
-        except csv.Error as error:
-            raise ParseError(name, f"not CSV: {error}", reader.line_num) from None
+        for row in reader:
+            line = reader.line_num
+            card_id, rating_text, time_text = (
+                row.get("card_id"),
+                row.get("review_rating"),
+                row.get("review_time"),
+            )
+            if not card_id or rating_text is None or time_text is None:
+                raise ParseError(name, "short row: card_id, rating or time missing", line)
+            try:
+                rating = int(rating_text)
+                when = dt.datetime.fromisoformat(time_text.replace("Z", "+00:00"))
+            except ValueError:
+                raise ParseError(name, "bad rating or time", line) from None
+            if rating not in (1, 2, 3, 4):
+                raise ParseError(name, f"rating must be 1-4, got {rating}", line)
+            if when.tzinfo is None:
+                raise ParseError(name, "review_time needs a UTC offset", line)
+            if not FIRST_YEAR <= when.year <= LAST_YEAR:
+                raise ParseError(name, f"review_time {time_text} is out of range", line)
+            history[card_id].append((when.astimezone(dt.UTC), rating))
+    except csv.Error as error:
+        raise ParseError(name, f"not CSV: {error}", reader.line_num) from None
     for reviews in history.values():
         reviews.sort()
     return dict(history)

@@ -111,3 +111,52 @@ def test_bad_csv_names_file_and_line(tmp_path: Path, content: str, message: str)
     result = run("optimize", "--revlog", str(path), db=tmp_path / "x.db")
     assert result.returncode == 1
     assert result.stderr.strip() == "studyapp optimize: " + message.format(path=path)
+
+
+HEADER = "card_id,review_rating,review_time,review_duration\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ((HEADER + "1,3\n").encode(), "{path}:2: short row: card_id, rating or time missing"),
+        (
+            (HEADER + "1,3,2026-01-01T00:00:00+00:00,5\ncaf\xe9\n").encode("latin-1"),
+            "{path}:3: not UTF-8 text; save the CSV as UTF-8",
+        ),
+        (
+            (HEADER + "1,3,2026-01-01T00:00:00+00:00,5\n").encode("utf-16"),
+            "{path}: binary or UTF-16 file, not a UTF-8 CSV",
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "{path}: binary or UTF-16 file, not a UTF-8 CSV"),
+        (
+            (HEADER + "1,3,9999-12-31T23:59:59+00:00,5\n").encode(),
+            "{path}:2: review_time 9999-12-31T23:59:59+00:00 is out of range",
+        ),
+    ],
+)
+def test_hostile_csv_gets_one_line_naming_file_and_line(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    from studyapp.domain.parsing import ParseError
+    from studyapp.store.optimize import history_from_csv
+
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    with pytest.raises(ParseError) as error:
+        history_from_csv(path)
+    assert str(error.value) == message.format(path=path)
+
+
+def test_a_fifo_as_revlog_is_refused_at_once(tmp_path: Path) -> None:
+    import os
+
+    from studyapp.domain.parsing import ParseError
+    from studyapp.store.optimize import history_from_csv
+
+    fifo = tmp_path / "log.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ParseError, match="not a regular file"):
+        history_from_csv(fifo)
+    with pytest.raises(ParseError, match="not a regular file"):
+        history_from_csv(Path("/dev/zero"))
