@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -71,13 +72,19 @@ class Base(DeclarativeBase):
 
 
 class Deck(Base):
-    """One imported markdown file."""
+    """One imported markdown file; the part files of one book share `title` and `book_key`."""
 
     __tablename__ = "decks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_path: Mapped[str] = mapped_column(String(1024), unique=True)
+    # The display name: the book's cleaned title, or what `studyapp deck rename` chose.
     title: Mapped[str] = mapped_column(String(512))
+    # The title as the file gives it, kept so the display name can be derived again.
+    source_title: Mapped[str] = mapped_column(String(512), server_default="")
+    book_key: Mapped[str] = mapped_column(String(512), server_default="", index=True)
+    part: Mapped[int | None]
+    renamed: Mapped[bool] = mapped_column(Boolean, server_default=false())
     format: Mapped[str] = mapped_column(String(32))
     content_hash: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[dt.datetime]

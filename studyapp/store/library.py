@@ -24,6 +24,7 @@ from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Card, Deck, DemoLink, Section
+from studyapp.domain.book_title import BookTitle, book_title
 from studyapp.domain.card_matching import StoredCard, plan_cards
 from studyapp.domain.parsing import SUFFIXES, ParsedCard, ParsedDeck, ParseError, read_source
 from studyapp.domain.parsing.detect import parse_source
@@ -199,7 +200,9 @@ def _prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> 
                 done += 1
                 yield prepared
     except BrokenProcessPool as error:
-        note = f"the parsing process stopped ({error or 'killed'}); parsed the rest in-process"
+        note: str | None = (
+            f"the parsing process stopped ({error or 'killed'}); parsed the rest in-process"
+        )
         for source in sources[done:]:
             prepared = _prepare(source, None)
             prepared.note, note = note, None
@@ -276,19 +279,14 @@ def _sync(
         deck = _moved_deck(session, content_hash)
         if deck is not None:
             deck.source_path = source_path
+    book = book_title(parsed.title) if parsed.format == "book" else BookTitle(parsed.title, None)
     if deck is None:
-        deck = Deck(
-            source_path=source_path,
-            title=parsed.title,
-            format=parsed.format,
-            content_hash=content_hash,
-            imported_at=now,
-        )
+        deck = Deck(source_path=source_path, renamed=False)
         session.add(deck)
-        session.flush()
-    else:
-        deck.title, deck.format = parsed.title, parsed.format
-        deck.content_hash, deck.imported_at = content_hash, now
+    _name_deck(session, deck, parsed.title, book)
+    report.deck = deck.title
+    deck.format, deck.content_hash, deck.imported_at = parsed.format, content_hash, now
+    session.flush()
 
     section_ids = _replace_sections(session, deck.id, parsed)
     existing = {
@@ -375,6 +373,29 @@ def _sync(
         report.retired = len(retiring)
 
     _replace_demo_links(session, deck.id, prepared, section_ids, links, new_ids)
+
+
+def _name_deck(session: Session, deck: Deck, source_title: str, book: BookTitle) -> None:
+    """The display name: a rename the user made to this book wins over the cleaned title."""
+    deck.source_title, deck.book_key, deck.part = source_title, book.key, book.part
+    with session.no_autoflush:  # a new deck is not complete before this names it
+        sibling = session.scalars(
+            select(Deck).where(Deck.book_key == book.key, Deck.renamed.is_(True)).limit(1)
+        ).first()
+    if sibling is not None:
+        deck.title, deck.renamed = sibling.title, True
+    elif not deck.renamed:
+        deck.title = book.display
+
+
+def rename_deck(sessions: sessionmaker[Session], title: str, new_title: str) -> int:
+    """Give a deck (every part file of a book) a display name that survives re-imports.
+    Returns how many files it covers; 0 when no deck has that title."""
+    with sessions.begin() as session:
+        decks = session.scalars(select(Deck).where(Deck.title == title)).all()
+        for deck in decks:
+            deck.title, deck.renamed = new_title, True
+        return len(decks)
 
 
 def _moved_deck(session: Session, content_hash: str) -> Deck | None:

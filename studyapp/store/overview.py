@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Card, Deck
+from studyapp.domain.book_title import natural_key
 from studyapp.domain.scheduling import SchedulerSettings, next_study_day
 from studyapp.store.review import QueueScope, TodayCounts, next_due, today_counts
 
@@ -76,31 +77,37 @@ def load_overview(session: Session, now: dt.datetime, settings: SchedulerSetting
     learning = Card.state.in_(("learning", "relearning")) & (Card.due <= now + LEARN_AHEAD)
     rows = session.execute(
         select(
-            Card.deck_id,
             Deck.title,
             Card.chapter,
             func.count(case((live & (Card.state == "new"), Card.id))),
             func.count(case((live & learning, Card.id))),
             func.count(case((live & (Card.state == "review") & (Card.due < end_of_day), Card.id))),
+            func.min(func.coalesce(Deck.part, 0)),
+            func.min(Card.position),
         )
         .join(Deck, Card.deck_id == Deck.id)
         .where(Card.retired_at.is_(None))
-        .group_by(Card.deck_id, Deck.title, Card.chapter)
-        .order_by(Deck.title, Card.deck_id, func.min(Card.position))
+        .group_by(Deck.title, Card.chapter)
     ).all()
-    raw: dict[int, tuple[str, list[tuple[str | None, Counts]]]] = {}
-    for deck_id, title, chapter, new, learn, due in rows:
-        raw.setdefault(deck_id, (title, []))[1].append((chapter, Counts(new, learn, due)))
+    deck_ids: dict[str, list[int]] = {}
+    for deck_id, title in session.execute(
+        select(Deck.id, Deck.title).where(Deck.id.in_(select(Card.deck_id).distinct()))
+    ):
+        deck_ids.setdefault(title, []).append(deck_id)
+    # A book's chapters in the order of its parts, then of the cards in them.
+    rows = sorted(rows, key=lambda r: (natural_key(r[0]), r[5], r[6]))
+    raw: dict[str, list[tuple[str | None, Counts]]] = {}
+    for title, chapter, new, learn, due, _part, _position in rows:
+        raw.setdefault(title, []).append((chapter, Counts(new, learn, due)))
     decks = []
     totals = Counts()
-    for deck_id, (title, chapters) in raw.items():
+    for title, chapters in raw.items():
+        ids = tuple(sorted(deck_ids.get(title, ())))
         deck_counts = sum((counts for _chapter, counts in chapters), Counts())
         totals += deck_counts
         rows_ = [
-            ChapterRow(chapter, counts.capped(new_room), QueueScope(deck_id, chapter))
+            ChapterRow(chapter, counts.capped(new_room), QueueScope(ids, chapter))
             for chapter, counts in chapters
         ]
-        decks.append(
-            DeckRow(deck_id, title, deck_counts.capped(new_room), QueueScope(deck_id), rows_)
-        )
+        decks.append(DeckRow(ids[0], title, deck_counts.capped(new_room), QueueScope(ids), rows_))
     return Overview(decks, totals.capped(new_room), today, next_due(session, now))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Card, ReviewLog
+from db.models import Card, Deck, ReviewLog
 from studyapp.domain.scheduling import (
     MemoryState,
     SchedulerSettings,
@@ -49,9 +49,10 @@ def _store_memory(card: Card, memory: MemoryState) -> None:
 
 @dataclass(frozen=True, slots=True)
 class QueueScope:
-    """Which cards a session draws from: everything, one deck, or one chapter."""
+    """Which cards a session draws from: everything, one deck (all part files of a book), or
+    one chapter of it."""
 
-    deck_id: int | None = None
+    deck_ids: tuple[int, ...] | None = None
     chapter: str | None = None
 
 
@@ -69,8 +70,8 @@ def _reviewable(scope: QueueScope, now: dt.datetime) -> list[ColumnElement[bool]
         Card.suspended.is_(False),
         (Card.buried_until.is_(None)) | (Card.buried_until <= now),
     ]
-    if scope.deck_id is not None:
-        conditions.append(Card.deck_id == scope.deck_id)
+    if scope.deck_ids is not None:
+        conditions.append(Card.deck_id.in_(scope.deck_ids))
     if scope.chapter is not None:
         conditions.append(Card.chapter == scope.chapter)
     return conditions
@@ -124,8 +125,10 @@ def build_queue(
     new = list(
         session.scalars(
             select(Card.id)
+            .join(Deck, Deck.id == Card.deck_id)
             .where(*base, Card.state == "new")
-            .order_by(Card.deck_id, Card.position)
+            # Source order: a book's parts in part order (Part 2 before Part 10).
+            .order_by(Deck.book_key, func.coalesce(Deck.part, 0), Card.deck_id, Card.position)
             .limit(new_room)
         )
     )

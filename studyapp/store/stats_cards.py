@@ -6,13 +6,13 @@ Part of `studyapp.store.statistics` (whose docstring documents the JSON keys). I
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Card, Deck, DemoRun
+from studyapp.domain.book_title import natural_key
 from studyapp.domain.scheduling import SchedulerSettings
 from studyapp.store.stats_sql import (
     HARDEST_LIMIT,
@@ -38,19 +38,6 @@ def card_figures(session: Session, scope: Scope) -> dict[str, int]:
         counts[name] = counts.get(name, 0) + count
     counts["total"] = sum(count for _name, count in rows)
     return counts
-
-
-def _natural_key(text: str | None) -> tuple[Any, ...]:
-    if text is None:
-        return (1,)
-    return (
-        0,
-        *[
-            (0, int(part)) if part.isdigit() else (1, part.lower())
-            for part in re.split(r"(\d+)", text)
-            if part
-        ],
-    )
 
 
 def chapter_figures(
@@ -86,7 +73,7 @@ def chapter_figures(
         }
         for chapter, cards, studied_n, mastery, known, lapses, leeches in rows
     ]
-    return sorted(chapters, key=lambda row: _natural_key(row["chapter"]))
+    return sorted(chapters, key=lambda row: natural_key(row["chapter"]))
 
 
 def hardest_figures(
@@ -210,4 +197,4 @@ def demo_figures(session: Session, scope: Scope) -> list[dict[str, Any]]:
                 },
             }
         )
-    return sorted(rows, key=lambda row: (_natural_key(row["chapter"]), row["demo"]))
+    return sorted(rows, key=lambda row: (natural_key(row["chapter"]), row["demo"]))

@@ -250,8 +250,10 @@ def test_existing_rows_are_indexed_by_the_migration(
 ) -> None:
     """A database imported before 0002 gets its cards and sections indexed (backfill)."""
     store = open_store(str(tmp_path / "old.db"))
-    command.downgrade(alembic_config(store.engine), "0001")
     import_paths(store.sessions, list(files), NOW, no_demos)
+    # Back to before the index existed, with the rows kept; then forward again.
+    store.engine.dispose()
+    command.downgrade(alembic_config(store.engine), "0001")
     command.upgrade(alembic_config(store.engine), "head")
     with store.sessions() as session:
         assert titles(search_cards(session, "frozen")) == ["Training loop"]

@@ -33,10 +33,14 @@ HEADING = re.compile(r"^ {0,3}#{1,6}\s+\S")
 BOOK_SEPARATOR = re.compile(r"^ {0,3}-{3,}\s*$")
 BOOK_CARD_START = re.compile(r"^ {0,3}(#{1,6}\s+\S|:p(\s|$)|\*\*Starting Chapter:\*\*)")
 BOOK_CLOSER = re.compile(r"^\s*(x\?\?|x\?)\s*$")
-# A line in a bare code block that reads like a hand-written card: the block may be two
-# unclosed fences pairing up around cards. Fences with a language are left alone (Haskell
-# signatures read `f :: a -> b`).
-CARD_LIKE = re.compile(r"\S\s+:::?\s+\S|\{\{c\d+::")
+# A line in a code block that reads like a hand-written card: the block may be two unclosed
+# fences pairing up around cards. Languages where ` :: ` is syntax (type signatures, list
+# cons: `f :: a -> b`, `x :: xs`) are left alone.
+CARD_LIKE = re.compile(r"^\S.*?\S\s+:::?\s+\S|\{\{c\d+::")
+DOUBLE_COLON_LANGUAGES = frozenset(
+    "haskell hs lhs idris agda purescript elm scala ocaml ml sml fsharp f# lean coq erlang "
+    "elixir ex exs julia rust cpp c++ ruby perl raku".split()
+)
 
 
 @cache
@@ -93,7 +97,8 @@ def parse_blocks(path: str, text: str, structure: bool = True) -> Blocks:
         if token.type in ("fence", "code_block") and token.map is not None:
             start, end = token.map
             blocks.code_lines[start:end] = b"\x01" * (end - start)
-            if token.type == "fence" and not token.info.strip():
+            language = token.info.strip().split(" ")[0].casefold()
+            if token.type == "fence" and language not in DOUBLE_COLON_LANGUAGES:
                 _check_card_like(path, blocks, token)
     _check_nesting(path, blocks)
     return blocks

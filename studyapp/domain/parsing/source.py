@@ -64,8 +64,10 @@ def read_limited(path: Path, name: str, limit: int = MAX_BYTES) -> bytes:
 
 
 def _too_big(size: int, limit: int, grew: bool = False) -> str:
-    what = "grew past" if grew else f"is {size / 1024 / 1024:.1f} MB;"
-    return f"file {what} the limit of {limit / 1024 / 1024:.0f} MB"
+    cap = f"{limit / 1024 / 1024:.0f} MB"
+    if grew:
+        return f"file grew past the limit of {cap} while it was read"
+    return f"file is {size / 1024 / 1024:.1f} MB; the limit is {cap}"
 
 
 def read_source(path: Path, display: str | None = None) -> SourceText:
