@@ -66,6 +66,7 @@ async def screen_time(store: Store) -> float:
     """Seconds from pushing the Stats screen to its `Shown` message (document drawn)."""
     from textual.app import App
 
+    from studyapp.tui.messages import StatsShown
     from studyapp.tui.screens.stats import StatsScreen
 
     class Host(App[None]):
@@ -73,7 +74,7 @@ async def screen_time(store: Store) -> float:
             super().__init__()
             self.shown = asyncio.Event()
 
-        def on_stats_screen_shown(self, _message: StatsScreen.Shown) -> None:
+        def on_stats_shown(self, _message: StatsShown) -> None:
             self.shown.set()
 
     app = Host()

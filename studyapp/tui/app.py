@@ -18,12 +18,13 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from studyapp.domain.clock import utc_now
 from studyapp.domain.scheduling import SchedulerSettings
 from studyapp.store.library import DemoMatcher
 from studyapp.store.opening import Store
 from studyapp.store.review import QueueScope
 from studyapp.store.settings import load_scheduler_settings
-from studyapp.tui.messages import LaunchDemo
+from studyapp.tui.messages import BrowseRequested, LaunchDemo
 
 # textual-image asks the terminal which graphics it speaks when it is imported, which works
 # only before Textual takes the terminal over: so the demo screen is imported here, not lazily.
@@ -31,10 +32,6 @@ from studyapp.tui.screens.demo import DemoScreen
 from studyapp.tui.screens.stats import StatsScreen
 
 Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class StudyApp(App[None]):
@@ -102,11 +99,9 @@ class StudyApp(App[None]):
         self.push_screen(BrowserScreen(chapter=chapter, deck_id=deck_id, card_id=card_id))
 
     def open_stats(self) -> None:
-        from studyapp.tui.screens.stats import StatsScreen
-
         self.push_screen(StatsScreen(self.store, now=self.now, settings=self.scheduler_settings))
 
-    def on_stats_screen_browse_requested(self, message: StatsScreen.BrowseRequested) -> None:
+    def on_browse_requested(self, message: BrowseRequested) -> None:
         wanted = message.filter
         self.open_browser(chapter=wanted.chapter, deck_id=wanted.deck_id, card_id=wanted.card_id)
 

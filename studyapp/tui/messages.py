@@ -1,9 +1,15 @@
-"""Typed messages: what worker threads post back to the screens, and what screens tell the app."""
+"""Typed messages: what worker threads post back to the screens, and what screens tell the app.
+
+Every screen's worker results are here, one dataclass each, so a test or a host app can wait on
+them by type. Progress that comes in floods (`DemoProgress`) replaces its queued predecessor.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -14,6 +20,9 @@ from studyapp.store.notes_data import NotesOutline
 from studyapp.store.overview import Overview
 from studyapp.store.search import CardHit
 from studyapp.tui.review_session import Answered
+
+if TYPE_CHECKING:
+    from studyapp.demos.runner import DemoEvent, ProgressEvent, RunResult
 
 
 @dataclass
@@ -118,3 +127,87 @@ class BrowserFiltersLoaded(Message):
 
     decks: list[tuple[int, str]]
     chapters: list[str]
+
+
+# The Stats screen.
+
+
+@dataclass(frozen=True, slots=True)
+class BrowseFilter:
+    """What the browser should show: a chapter (optionally within a deck), or one card."""
+
+    chapter: str | None = None
+    deck: str | None = None  # the deck title the statistics were filtered by, if any
+    deck_id: int | None = None
+    card_id: int | None = None
+
+
+@dataclass
+class StatsLoaded(Message):
+    """The statistics document (`studyapp.store.statistics.stats_document`), built in a worker."""
+
+    document: dict[str, Any]
+
+
+@dataclass
+class StatsFailed(Message):
+    """The statistics could not be built (unknown filter, database error)."""
+
+    error: str
+
+
+@dataclass
+class StatsShown(Message):
+    """A loaded statistics document has been drawn (benchmarks and tests wait on it)."""
+
+
+@dataclass
+class BrowseRequested(Message):
+    """Open the card browser filtered to a chapter or a card (the app handles this)."""
+
+    filter: BrowseFilter
+
+
+# The demo screen: what the run's worker and the runner's reader threads report.
+
+
+@dataclass
+class DemoRunStarted(Message):
+    """The run is recorded and its process launched."""
+
+    run_id: int
+    run_dir: Path
+    command: tuple[str, ...]
+
+
+@dataclass
+class DemoProgress(Message):
+    """A step of training. A demo sends these by the hundred a second: a queued one that has
+    not been handled yet is replaced by the newer, so the screen draws only the latest."""
+
+    event: ProgressEvent
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DemoProgress)
+
+
+@dataclass
+class DemoRunEvent(Message):
+    """Any other event from the demo (device, dataset, epoch, artifact, done, error, a log
+    line); each one counts, none is replaced."""
+
+    event: DemoEvent
+
+
+@dataclass
+class DemoRunFinished(Message):
+    """The demo's process is gone and its run recorded."""
+
+    result: RunResult
+
+
+@dataclass
+class DemoRunNotStarted(Message):
+    """The run could not even be recorded or launched (an unknown demo, no database)."""
+
+    message: str

@@ -118,7 +118,6 @@ def _bad(tmp_path: Path, name: str) -> Path:
         ("latin1.md", "{path}:3: not UTF-8 text (byte 0xe9); save the file as UTF-8"),
         ("empty.md", "{path}: empty file"),
         ("huge.md", "{path}: file is 21.0 MB; the limit is 20 MB"),
-        ("fence.md", "{path}:5: unterminated code fence ~~~"),
     ],
 )
 def test_bad_input_gets_one_line(
@@ -129,6 +128,17 @@ def test_bad_input_gets_one_line(
     assert result.returncode == 1
     assert result.stderr.strip() == message.format(path=path)
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_an_unclosed_fence_is_repaired_with_a_warning_naming_its_line(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    path = _bad(tmp_path, "fence.md")
+    result = run("import", str(path), env=env)
+    assert result.returncode == 0
+    assert result.stderr.strip() == (
+        f"{path}:5: unterminated code fence ~~~ (closed at the end of the file)"
+    )
 
 
 def test_bad_file_fails_after_the_others_import(
@@ -158,5 +168,7 @@ def test_unreachable_database_is_one_line(env: dict[str, str]) -> None:
     env = {**env, "STUDYAPP_DB": "postgresql+psycopg://nobody:x@127.0.0.1:1/none"}
     result = run("decks", env=env)
     assert result.returncode == 2
-    assert result.stderr.startswith("studyapp: cannot open the database:")
-    assert len(result.stderr.strip().splitlines()) == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(
+        "studyapp: cannot open database postgresql+psycopg://nobody:***@127.0.0.1:1/none: "
+    )

@@ -1,6 +1,6 @@
-"""`stats`, `export`, `backup` and `restore` as commands: a small typer app registers the
-functions of `studyapp.cli.stats` the way `studyapp.cli.app` does, on a database of the test's
-own (`studyapp.cli.app.state.db`), with the clock fixed."""
+"""`stats`, `export`, `backup` and `restore` as commands: the real app run in-process with a
+`CliContext` of the test's own (its database, the clock fixed at NOW), and the writers of
+`studyapp.exports` they call."""
 
 from __future__ import annotations
 
@@ -16,36 +16,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import typer
 from alembic import command
 from sqlalchemy import func, insert, select
-from typer.testing import CliRunner, Result
 
-import studyapp.cli.app
 from db.engine import open_engine
 from db.migrate import alembic_config, head_revision
 from db.models import Card, Deck, ReviewLog
-from studyapp.cli.stats import chapter_tag, cloze_text, register
+from studyapp.exports.anki import chapter_tag, cloze_text
 from studyapp.store.library import import_paths
 from studyapp.store.opening import open_store
 from studyapp.store.optimize import history_from_csv
+from tests.cli.conftest import Cli, run_cli
 from tests.conftest import NOW, no_demos
 from tests.support.history import seed_database
 
 STUDYAPP = str(Path(sys.executable).with_name("studyapp"))
-
-
-@pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> typer.Typer:
-    monkeypatch.setattr(studyapp.cli.app.state, "db", str(tmp_path / "study.db"))
-    monkeypatch.setattr(studyapp.cli.app, "utc_now", lambda: NOW)
-    app = typer.Typer()
-    register(app)
-    return app
-
-
-def invoke(app: typer.Typer, *args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
 
 
 @pytest.fixture
@@ -84,23 +69,17 @@ def counts(path: Path) -> tuple[int, int]:
     return cards, reviews
 
 
-def one_line(result: Result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
-
-
 # stats
 
 
-def test_stats_json_and_tables(app: typer.Typer, database: Path) -> None:
-    result = invoke(app, "stats", "--json")
+def test_stats_json_and_tables(cli: Cli, database: Path) -> None:
+    result = cli("stats", "--json")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["generated_at"] == NOW.isoformat()
     assert document["cards"]["total"] == 23
     assert document["today"]["reviews"] == 1  # only the answer at NOW is today
-    tables = invoke(app, "stats", "--deck", "Test cards")
+    tables = cli("stats", "--deck", "Test cards")
     assert tables.exit_code == 0, tables.stderr
     assert "Statistics · Test cards" in tables.stdout
     assert "Mastery by chapter" in tables.stdout and "True retention" in tables.stdout
@@ -108,10 +87,10 @@ def test_stats_json_and_tables(app: typer.Typer, database: Path) -> None:
     assert "Chapter 2: Deep Learning" not in tables.stdout  # another deck's chapter
 
 
-def test_stats_with_an_unknown_deck_fails_in_one_line(app: typer.Typer, database: Path) -> None:
-    result = invoke(app, "stats", "--deck", "Nope")
+def test_stats_with_an_unknown_deck_fails_in_one_line(cli: Cli, database: Path) -> None:
+    result = cli("stats", "--deck", "Nope")
     assert result.exit_code == 1
-    assert one_line(result) == "studyapp stats: no deck named 'Nope'"
+    assert result.one_line() == "studyapp stats: no deck named 'Nope'"
 
 
 # export --format csv
@@ -126,12 +105,12 @@ def seed_history(path: Path, cards: int, days: int) -> int:
     return reviews
 
 
-def test_csv_round_trip_through_optimize(app: typer.Typer, tmp_path: Path) -> None:
+def test_csv_round_trip_through_optimize(cli: Cli, tmp_path: Path) -> None:
     reviews = seed_history(tmp_path / "study.db", cards=60, days=150)
     output = tmp_path / "revlog.csv"
-    result = invoke(app, "export", "--format", "csv", "--output", str(output))
+    result = cli("export", "--format", "csv", "--output", str(output))
     assert result.exit_code == 0, result.stderr
-    assert one_line(result) == f"Wrote {reviews} reviews to {output}"
+    assert result.one_line() == f"Wrote {reviews} reviews to {output}"
     with output.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == [
@@ -181,13 +160,13 @@ def test_csv_round_trip_through_optimize(app: typer.Typer, tmp_path: Path) -> No
 
 
 def test_apkg_holds_every_card_in_its_deck_with_basic_and_cloze_notes(
-    app: typer.Typer, database: Path, tmp_path: Path
+    cli: Cli, database: Path, tmp_path: Path
 ) -> None:
     output = tmp_path / "out" / "deck.apkg"
     output.parent.mkdir()
-    result = invoke(app, "export", "--format", "apkg", "-o", str(output))
+    result = cli("export", "--format", "apkg", "-o", str(output))
     assert result.exit_code == 0, result.stderr
-    assert one_line(result) == f"Wrote 23 cards in 3 decks to {output}"
+    assert result.one_line() == f"Wrote 23 cards in 3 decks to {output}"
     assert [p.name for p in output.parent.iterdir()] == ["deck.apkg"]  # no temporary left
     with zipfile.ZipFile(output) as archive:
         assert set(archive.namelist()) == {"collection.anki2", "media"}
@@ -235,11 +214,11 @@ def test_cloze_and_tag_conversions() -> None:
 # backup and restore
 
 
-def test_backup_then_restore_round_trip(app: typer.Typer, database: Path, tmp_path: Path) -> None:
+def test_backup_then_restore_round_trip(cli: Cli, database: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy.db"
-    result = invoke(app, "backup", str(copy))
+    result = cli("backup", str(copy))
     assert result.exit_code == 0, result.stderr
-    assert one_line(result) == f"Backed up {database} to {copy}"
+    assert result.one_line() == f"Backed up {database} to {copy}"
     assert counts(copy) == counts(database) == (23, 5)
     # Change the database after the backup...
     with sqlite3.connect(database) as db:
@@ -247,7 +226,7 @@ def test_backup_then_restore_round_trip(app: typer.Typer, database: Path, tmp_pa
     db.close()
     assert counts(database) == (23, 0)
     # ...then restore: the backup's content is back, and what it replaced is saved.
-    restored = invoke(app, "restore", str(copy))
+    restored = cli("restore", str(copy))
     assert restored.exit_code == 0, restored.stderr
     assert counts(database) == (23, 5)
     saved = list(tmp_path.glob("study.db.before-restore.*.bak"))
@@ -255,19 +234,17 @@ def test_backup_then_restore_round_trip(app: typer.Typer, database: Path, tmp_pa
     assert f"Restored {copy}" in restored.stderr
 
 
-def test_default_backup_name_is_next_to_the_database(app: typer.Typer, database: Path) -> None:
-    result = invoke(app, "backup")
+def test_default_backup_name_is_next_to_the_database(cli: Cli, database: Path) -> None:
+    result = cli("backup")
     assert result.exit_code == 0, result.stderr
     expected = database.with_name("study-backup-20261121T120000Z.db")
     assert counts(expected) == (23, 5)
-    again = invoke(app, "backup")
+    again = cli("backup")
     assert again.exit_code == 1
-    assert one_line(again) == f"studyapp backup: {expected}: already exists; choose another name"
+    assert again.one_line() == f"studyapp backup: {expected}: already exists; choose another name"
 
 
-def test_restoring_an_older_backup_upgrades_it(
-    app: typer.Typer, database: Path, tmp_path: Path
-) -> None:
+def test_restoring_an_older_backup_upgrades_it(cli: Cli, database: Path, tmp_path: Path) -> None:
     old = tmp_path / "old.db"
     engine = open_engine(f"sqlite:///{old}")
     command.upgrade(alembic_config(engine), "0001")
@@ -283,7 +260,7 @@ def test_restoring_an_older_backup_upgrades_it(
             },
         )
     engine.dispose()
-    result = invoke(app, "restore", str(old))
+    result = cli("restore", str(old))
     assert result.exit_code == 0, result.stderr
     assert "(schema 0001)" in result.stderr
     with sqlite3.connect(database) as db:
@@ -294,9 +271,7 @@ def test_restoring_an_older_backup_upgrades_it(
     db.close()
 
 
-def test_bad_inputs_get_one_line_naming_the_file(
-    app: typer.Typer, database: Path, tmp_path: Path
-) -> None:
+def test_bad_inputs_get_one_line_naming_the_file(cli: Cli, database: Path, tmp_path: Path) -> None:
     missing = tmp_path / "missing.db"
     text_file = tmp_path / "notes.txt"
     text_file.write_text("not a database at all, just some text of sufficient length\n")
@@ -340,22 +315,19 @@ def test_bad_inputs_get_one_line_naming_the_file(
         ),
     ]
     for args, message in cases:
-        result = invoke(app, *args)
+        result = cli(*args)
         assert result.exit_code == 1, (args, result.stdout, result.stderr)
-        assert one_line(result) == message
+        assert result.one_line() == message
     assert counts(database) == (23, 5), "nothing above touched the database"
     assert not list(tmp_path.glob("study.db.before-restore.*"))
 
 
-def test_backup_and_restore_refuse_a_server_database(
-    app: typer.Typer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_backup_and_restore_refuse_a_server_database(tmp_path: Path) -> None:
     url = "postgresql+psycopg://someone:secret@db.example/studyapp"
-    monkeypatch.setattr(studyapp.cli.app.state, "db", url)
     for args in (("backup", str(tmp_path / "b.db")), ("restore", str(tmp_path / "x.db"))):
-        result = invoke(app, *args)
+        result = run_cli(url, *args)
         assert result.exit_code == 1
-        line = one_line(result)
+        line = result.one_line()
         assert line.startswith(f"studyapp {args[0]}: postgresql+psycopg://someone:***@")
         assert "is not a SQLite file" in line and "pg_dump" in line
         assert "secret" not in line

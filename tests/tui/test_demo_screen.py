@@ -14,12 +14,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select as sql_select
-from textual.app import App
+from textual.app import App, ComposeResult
+from textual.widget import Widget
 from textual.widgets import RichLog, Static
 
 from db.models import DemoRun
-from studyapp.demos.runner import DatasetEvent, DemoRequest, DeviceEvent
+from studyapp.demos.runner import DatasetEvent, DemoRequest, DeviceEvent, LogLine, ProgressEvent
 from studyapp.store.opening import Store
+from studyapp.tui.messages import DemoProgress, DemoRunEvent, DemoRunFinished
 from studyapp.tui.screens.demo import DemoScreen
 from studyapp.tui.widgets.image_view import HalfBlockImage
 from studyapp.tui.widgets.metric_plot import MetricPlot
@@ -46,12 +48,15 @@ class DemoHost(App[None]):
         self.dismissed_with = result
         self.closed.set()
 
-    def on_demo_screen_run_event(self, message: DemoScreen.RunEvent) -> None:
+    def on_demo_run_event(self, message: DemoRunEvent) -> None:
         self.events.append(message.event)
         if isinstance(message.event, DeviceEvent):  # the fakes print it after the dataset
             self.device_seen.set()
 
-    def on_demo_screen_run_finished(self, message: DemoScreen.RunFinished) -> None:
+    def on_demo_progress(self, message: DemoProgress) -> None:
+        self.events.append(message.event)
+
+    def on_demo_run_finished(self, message: DemoRunFinished) -> None:
         self.finished.set()
 
 
@@ -189,3 +194,40 @@ async def test_a_demo_that_cannot_start_is_shown_not_raised(
         assert app.is_running
     with sqlite_store.sessions() as session:
         assert session.scalars(sql_select(DemoRun)).all() == []
+
+
+class MessageCounter(Widget):
+    """Records the demo messages it handles, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.handled: list[object] = []
+
+    def on_demo_progress(self, message: DemoProgress) -> None:
+        self.handled.append(message.event)
+
+    def on_demo_run_event(self, message: DemoRunEvent) -> None:
+        self.handled.append(message.event)
+
+
+class CounterHost(App[None]):
+    def compose(self) -> ComposeResult:
+        yield MessageCounter()
+
+
+async def test_a_flood_of_progress_collapses_into_the_latest_and_other_events_all_count() -> None:
+    """Queued `DemoProgress` messages replace one another (`can_replace`), so a demo that
+    reports every step costs one redraw per frame; log lines and other events never do."""
+    app = CounterHost()
+    async with app.run_test() as pilot:
+        counter = app.query_one(MessageCounter)
+        for step in range(1, 201):
+            counter.post_message(DemoProgress(ProgressEvent(step=step, steps=200)))
+        lines = [LogLine(f"line {n}") for n in range(3)]
+        for line in lines:
+            counter.post_message(DemoRunEvent(line))
+        await pilot.pause()
+        progress = [event for event in counter.handled if isinstance(event, ProgressEvent)]
+        assert progress[-1].step == 200
+        assert len(progress) < 10, [event.step for event in progress]
+        assert [event for event in counter.handled if isinstance(event, LogLine)] == lines

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from textual.widgets import Markdown, OptionList
 
 from db.models import Card, ReviewLog
 from studyapp.domain.scheduling import SchedulerSettings
@@ -367,9 +368,11 @@ class TestEditNotesDemo:
                 await settle(pilot)
                 assert shown(app) == first
 
-    async def test_demo_key_calls_the_launch_demo_hook(
+    async def test_demo_key_list_and_link_call_the_launch_demo_hook(
         self, make: Callable[..., StudyApp], study_store: Store
     ) -> None:
+        """`d`, choosing the demo in the side panel, and clicking `[run the demo](demo:...)`
+        in the answer each launch it for the card shown."""
         app = make()
         launched: list[tuple[int, str]] = []
         app.launch_demo = lambda card_id_, name: launched.append((card_id_, name))  # type: ignore[method-assign, assignment]
@@ -379,10 +382,18 @@ class TestEditNotesDemo:
             await pilot.press("down", "down", "enter")
             await settle(pilot)
             assert shown(app) == card_id(study_store, MLP)
-            assert review_screen(app).label == "Fixture Book › Chapter 2: Deep Learning"
+            screen = review_screen(app)
+            assert screen.label == "Fixture Book › Chapter 2: Deep Learning"
             await pilot.press("d")
             await settle(pilot)
-        assert launched == [(card_id(study_store, MLP), "mlp-cifar10")]
+            screen.query_one("#demos", OptionList).action_select()
+            await settle(pilot)
+            view = screen.current_view()
+            assert view is not None
+            answer = view.query_one(".card-answer", Markdown)
+            answer.post_message(Markdown.LinkClicked(answer, "demo:mlp-cifar10"))
+            await settle(pilot)
+        assert launched == [(card_id(study_store, MLP), "mlp-cifar10")] * 3
 
     async def test_demo_key_without_a_demo_says_so(
         self, make: Callable[..., StudyApp], study_store: Store

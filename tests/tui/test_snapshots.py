@@ -120,7 +120,22 @@ class TestSettings:
 
 class TestHelp:
     def test_keys(self, snap_compare, make: Callable[..., StudyApp]) -> None:  # type: ignore[no-untyped-def]
-        """Help: sections Everywhere (?, ctrl+q, ctrl+p), Home (enter, space, r, b, n, s, q),
-        Review (space, 1-4 Again/Hard/Good/Easy, u, s, b, f, e, n, d, esc, scrolling) and
-        Session summary, in two columns; the rest scrolls."""
+        """Help, generated from the BINDINGS, keys written as the footer writes them, in two
+        columns: Everywhere (?, ^q, tab, shift+tab, "^c, super+c", ^p Command palette) beside
+        Home (r, b, n, s, t Stats, q, then ⏎ and space for the deck tree); below, Review
+        (space, 1 Again ... 4 Easy, u, s, b, f, e, n, d, esc, then ↑ ↓ pgup pgdn home end)
+        beside Session summary ("⏎, esc" Home, u). A scrollbar: the rest is below."""
         assert snap_compare(make(), terminal_size=SIZE, run_before=keys("question_mark"))
+
+    def test_keys_scrolled_to_the_end(self, snap_compare, make: Callable[..., StudyApp]) -> None:  # type: ignore[no-untyped-def]
+        """Help scrolled to the end: Notes ("esc, ⌫" Back, tab, ⏎, space) beside Browser
+        (/, ^t, esc, ⏎ Open the card); Card (n, "esc, ⌫") beside Settings (^s Save, esc,
+        ⏎ Save); Stats (b Browse, r Reload, esc, ⏎) beside Demo ("c, ^c" Cancel run, esc
+        Close); last "Keys (this page)" with "esc, q" Back."""
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await keys("question_mark")(pilot)
+            pilot.app.screen.query_one("#help-body").scroll_end(animate=False)
+            await steady(pilot)
+
+        assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)

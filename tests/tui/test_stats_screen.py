@@ -1,11 +1,12 @@
 """Pilot and snapshot tests of the Stats screen, on a small study database with a fixed clock
 (Saturday 2026-11-21 12:00 UTC; study days in UTC, starting at 04:00).
 
-Every wait is on something the screen signals (`StatsScreen.Shown`, `StatsScreen.Failed`) or on
-a message the test app receives; no sleeps.
+Every wait is on a message the screen posts (`StatsShown`, `StatsFailed`, `BrowseRequested`
+from `studyapp.tui.messages`), received by the host app; no sleeps.
 
 Regenerate the picture after a deliberate change with
-`pytest tests/tui_stats --snapshot-update` and look at the report before committing it.
+`pytest tests/tui/test_stats_screen.py --snapshot-update` and look at the report before
+committing it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from db.models import Card, Deck, ReviewLog
 from studyapp.domain.scheduling import SchedulerSettings
 from studyapp.store.opening import Store, open_store
 from studyapp.store.settings import save_scheduler_settings
-from studyapp.tui.screens.stats import BrowseFilter, StatsScreen
+from studyapp.tui.messages import BrowseFilter, BrowseRequested, StatsFailed, StatsShown
+from studyapp.tui.screens.stats import StatsScreen
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 SIZE = (110, 34)
@@ -133,13 +135,13 @@ class StatsHost(App[None]):
     def on_mount(self) -> None:
         self.push_screen(self.stats_screen)
 
-    def on_stats_screen_shown(self, _message: StatsScreen.Shown) -> None:
+    def on_stats_shown(self, _message: StatsShown) -> None:
         self.shown.set()
 
-    def on_stats_screen_failed(self, _message: StatsScreen.Failed) -> None:
+    def on_stats_failed(self, _message: StatsFailed) -> None:
         self.failed.set()
 
-    def on_stats_screen_browse_requested(self, message: StatsScreen.BrowseRequested) -> None:
+    def on_browse_requested(self, message: BrowseRequested) -> None:
         self.browse_requests.append(message.filter)
         self.browsed.set()
 

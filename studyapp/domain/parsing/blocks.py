@@ -38,8 +38,34 @@ BOOK_CLOSER = re.compile(r"^\s*(x\?\?|x\?)\s*$")
 # cons: `f :: a -> b`, `x :: xs`) are left alone.
 CARD_LIKE = re.compile(r"^\S.*?\S\s+:::?\s+\S|\{\{c\d+::")
 DOUBLE_COLON_LANGUAGES = frozenset(
-    "haskell hs lhs idris agda purescript elm scala ocaml ml sml fsharp f# lean coq erlang "
-    "elixir ex exs julia rust cpp c++ ruby perl raku".split()
+    {
+        "haskell",
+        "hs",
+        "lhs",
+        "idris",
+        "agda",
+        "purescript",
+        "elm",
+        "scala",
+        "ocaml",
+        "ml",
+        "sml",
+        "fsharp",
+        "f#",
+        "lean",
+        "coq",
+        "erlang",
+        "elixir",
+        "ex",
+        "exs",
+        "julia",
+        "rust",
+        "cpp",
+        "c++",
+        "ruby",
+        "perl",
+        "raku",
+    }
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
+from rich.text import Text
 from sqlalchemy import select
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,7 +20,7 @@ from studyapp.domain.render import render_text
 from studyapp.domain.scheduling import study_zone
 from studyapp.store.card_data import FLAG_NAMES
 from studyapp.store.search import STATES, CardHit, search_cards
-from studyapp.tui.formatting import shorten
+from studyapp.text.formatting import shorten
 from studyapp.tui.messages import BrowserFiltersLoaded, SearchResults
 from studyapp.tui.screens.base import StudyScreen
 
@@ -35,6 +36,7 @@ class BrowserScreen(StudyScreen[None]):
         Binding("ctrl+t", "focus_table", "Results"),
         Binding("escape", "back", "Back"),
     ]
+    WIDGET_KEYS: ClassVar[list[tuple[str, str]]] = [("enter", "Open the card")]
 
     def __init__(
         self, chapter: str | None = None, deck_id: int | None = None, card_id: int | None = None
@@ -99,8 +101,9 @@ class BrowserScreen(StudyScreen[None]):
     def on_browser_filters_loaded(self, message: BrowserFiltersLoaded) -> None:
         deck = self.query_one("#deck", Select)
         chapter = self.query_one("#chapter", Select)
-        deck.set_options([(t, i) for i, t in message.decks])
-        chapter.set_options([(c, c) for c in message.chapters])
+        # Deck and chapter titles are the user's text: never markup (so everywhere below).
+        deck.set_options([(Text(t), i) for i, t in message.decks])
+        chapter.set_options([(Text(c), c) for c in message.chapters])
         if self.initial_deck_id in {i for i, _ in message.decks}:
             deck.value = self.initial_deck_id
         if self.initial_chapter in message.chapters:
@@ -148,23 +151,23 @@ class BrowserScreen(StudyScreen[None]):
         count = len(message.hits)
         words = f" for “{message.query}”" if message.query.strip() else ""
         self.query_one("#result-count", Static).update(
-            f"{count} card{'s' if count != 1 else ''}{words}"
+            Text(f"{count} card{'s' if count != 1 else ''}{words}")
         )
 
     @staticmethod
-    def row(hit: CardHit, zone: dt.tzinfo) -> tuple[str, ...]:
+    def row(hit: CardHit, zone: dt.tzinfo) -> tuple[Text, ...]:
         text = render_text(hit.title or hit.question)
         state = "suspended" if hit.suspended else hit.state
         due = (
             hit.due.astimezone(zone).strftime("%Y-%m-%d") if hit.due and hit.state != "new" else ""
         )
         return (
-            shorten(hit.deck, 14),
-            shorten(hit.chapter or "", 18),
-            shorten(text, TEXT_WIDTH),
-            state,
-            due,
-            FLAG_NAMES.get(hit.flag, ""),
+            Text(shorten(hit.deck, 14)),
+            Text(shorten(hit.chapter or "", 18)),
+            Text(shorten(text, TEXT_WIDTH)),
+            Text(state),
+            Text(due),
+            Text(FLAG_NAMES.get(hit.flag, "")),
         )
 
     @on(DataTable.RowSelected, "#results")

@@ -1,11 +1,12 @@
 """The demo screen: runs one demo (launched from a card) and shows it as it trains.
 
 A thread worker runs `studyapp.demos.runner.start_run` and hands it the screen's cancel
-`threading.Event`, so the runner never imports Textual. Demo events come back as
-`DemoScreen.RunEvent` messages (progress messages collapse into the latest one); the screen
-shows a progress bar with ETA, a live loss/metric plot, a log of events and the images the
-demo writes. A crashing demo shows its error and stderr tail; nothing it does can take the
-app down.
+`threading.Event`, so the runner never imports Textual. The run comes back as the typed
+messages of `studyapp.tui.messages`: `DemoRunStarted`, then `DemoProgress` (queued ones
+collapse into the latest) and `DemoRunEvent` for each other event, then `DemoRunFinished`
+(or `DemoRunNotStarted`). The screen shows a progress bar with ETA, a live loss/metric plot,
+a log of events and the images the demo writes. A crashing demo shows its error and stderr
+tail; nothing it does can take the app down.
 
     app.push_screen(DemoScreen(store, DemoRequest(name, card_id=card.id, quick=True,
                                                   data="offline")))
@@ -16,16 +17,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from rich.text import Text
-from sqlalchemy.orm import Session, sessionmaker
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Label, ProgressBar, RichLog, Static
 
 from studyapp.demos.runner import (
@@ -45,31 +43,21 @@ from studyapp.demos.runner import (
     RunResult,
     start_run,
 )
+from studyapp.text.formatting import metrics_text
+from studyapp.tui.messages import (
+    DemoProgress,
+    DemoRunEvent,
+    DemoRunFinished,
+    DemoRunNotStarted,
+    DemoRunStarted,
+)
+from studyapp.tui.screens.base import HasSessions, StudyScreen
 from studyapp.tui.widgets.image_view import HalfBlockImage, image_widget
 from studyapp.tui.widgets.metric_plot import MetricPlot
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"}
 MAX_PLOTTED_SERIES = 4
 STDERR_LINES_SHOWN = 20
-
-
-class HasSessions(Protocol):
-    """What the screen needs of `studyapp.store.opening.Store`."""
-
-    @property
-    def sessions(self) -> sessionmaker[Session]: ...
-
-
-def _metrics_text(values: dict[str, Any]) -> str:
-    parts = []
-    # The loss first: it is what a reader looks for, and the demos put it anywhere.
-    ordered = sorted(values.items(), key=lambda item: item[0] != "loss")
-    for key, value in ordered:
-        if isinstance(value, float):
-            parts.append(f"{key} {value:.4g}")
-        elif isinstance(value, int | str) and not isinstance(value, bool):
-            parts.append(f"{key} {value}")
-    return " · ".join(parts)
 
 
 def _demo_heading(name: str) -> tuple[str, str]:
@@ -84,7 +72,7 @@ def _demo_heading(name: str) -> tuple[str, str]:
     return str(getattr(info, "title", name) or name), str(chapter or "")
 
 
-class DemoScreen(Screen["RunResult | None"]):
+class DemoScreen(StudyScreen["RunResult | None"]):
     """Runs `request` as soon as it is shown; the result is what `dismiss` hands back."""
 
     CSS_PATH = "demo.tcss"
@@ -94,40 +82,6 @@ class DemoScreen(Screen["RunResult | None"]):
         Binding("ctrl+c", "cancel_run", "Cancel run", show=False, priority=True),
         Binding("escape", "close", "Close"),
     ]
-
-    @dataclass
-    class RunStarted(Message):
-        """The run is recorded and its process launched."""
-
-        run_id: int
-        run_dir: Path
-        command: tuple[str, ...]
-
-    @dataclass
-    class RunEvent(Message):
-        """One event from the demo."""
-
-        event: DemoEvent
-
-        def can_replace(self, message: Message) -> bool:
-            # A flood of progress lines collapses into the latest; every other event counts.
-            return (
-                isinstance(message, DemoScreen.RunEvent)
-                and isinstance(self.event, ProgressEvent)
-                and isinstance(message.event, ProgressEvent)
-            )
-
-    @dataclass
-    class RunFinished(Message):
-        """The demo's process is gone and its run recorded."""
-
-        result: RunResult
-
-    @dataclass
-    class RunNotStarted(Message):
-        """The run could not even be recorded or launched (an unknown demo, no database)."""
-
-        message: str
 
     @dataclass
     class _Progress:
@@ -222,18 +176,21 @@ class DemoScreen(Screen["RunResult | None"]):
                 artifacts_root=self.artifacts_root,
             )
         except Exception as error:
-            self.post_message(self.RunNotStarted(f"{type(error).__name__}: {error}"))
+            self.post_message(DemoRunNotStarted(f"{type(error).__name__}: {error}"))
             return None
         self.run_handle = handle
-        self.post_message(self.RunStarted(handle.run_id, handle.run_dir, handle.command))
+        self.post_message(DemoRunStarted(handle.run_id, handle.run_dir, handle.command))
         result = handle.wait()
         assert result is not None
-        self.post_message(self.RunFinished(result))
+        self.post_message(DemoRunFinished(result))
         return result
 
     def _forward(self, event: DemoEvent) -> None:
         # Called on the runner's reader threads; post_message is thread-safe.
-        self.post_message(self.RunEvent(event))
+        if isinstance(event, ProgressEvent):
+            self.post_message(DemoProgress(event))
+        else:
+            self.post_message(DemoRunEvent(event))
 
     # -- messages
 
@@ -241,31 +198,33 @@ class DemoScreen(Screen["RunResult | None"]):
     def _log(self) -> RichLog:
         return self.query_one("#demo-log", RichLog)
 
-    def _status(self, text: str | Text, state: str) -> None:
+    def _status(self, text: str, state: str) -> None:
         status = self.query_one("#demo-status", Static)
-        status.update(text)
+        # Error messages and metric names come from the demo: text, never markup.
+        status.update(Text(text))
         for name in ("-running", "-succeeded", "-failed", "-cancelled"):
             status.set_class(name == f"-{state}", name)
 
-    def on_demo_screen_run_started(self, message: RunStarted) -> None:
+    def on_demo_run_started(self, message: DemoRunStarted) -> None:
         self.run_id = message.run_id
         if not self.cancel_event.is_set():
             self._status(f"Running (run {message.run_id})…", "running")
         self._log.write(Text(f"run {message.run_id}: {' '.join(message.command)}", style="dim"))
 
-    def on_demo_screen_run_not_started(self, message: RunNotStarted) -> None:
+    def on_demo_run_not_started(self, message: DemoRunNotStarted) -> None:
         self.start_error = message.message
-        self._status(Text(f"Could not start the demo: {message.message}"), "failed")
+        self._status(f"Could not start the demo: {message.message}", "failed")
         self._log.write(Text(message.message, style="bold red"))
 
-    def on_demo_screen_run_event(self, message: RunEvent) -> None:
+    def on_demo_progress(self, message: DemoProgress) -> None:
+        self._show_progress(message.event)
+
+    def on_demo_run_event(self, message: DemoRunEvent) -> None:
         event = message.event
         log = self._log
-        if isinstance(event, ProgressEvent):
-            self._show_progress(event)
-        elif isinstance(event, EpochEvent):
+        if isinstance(event, EpochEvent):
             self._show_epoch(event)
-            log.write(Text(f"epoch {event.epoch}: {_metrics_text(event.logs)}"))
+            log.write(Text(f"epoch {event.epoch}: {metrics_text(event.logs)}"))
         elif isinstance(event, DeviceEvent):
             facts = (
                 f"{event.backend or '?'} on {event.device or '?'} "
@@ -280,13 +239,13 @@ class DemoScreen(Screen["RunResult | None"]):
             log.write(Text.assemble(("artifact ", "bold"), f"{event.kind}: {event.path}"))
             self._show_artifact(event)
         elif isinstance(event, DoneEvent):
-            log.write(Text.assemble(("done ", "bold green"), _metrics_text(event.metrics)))
+            log.write(Text.assemble(("done ", "bold green"), metrics_text(event.metrics)))
         elif isinstance(event, ErrorEvent):
             log.write(Text.assemble(("error ", "bold red"), event.message))
         elif isinstance(event, LogLine) and event.text.strip():
             log.write(Text(event.text, style="dim" if event.stream == "stderr" else ""))
 
-    def on_demo_screen_run_finished(self, message: RunFinished) -> None:
+    def on_demo_run_finished(self, message: DemoRunFinished) -> None:
         result = message.result
         self.result = result
         bar = self.query_one("#demo-progress", ProgressBar)
@@ -296,7 +255,7 @@ class DemoScreen(Screen["RunResult | None"]):
                 bar.update(progress=bar.total)
             summary = f"Succeeded in {result.duration_s:.1f} s"
             if result.metrics:
-                summary += " · " + _metrics_text(result.metrics)
+                summary += " · " + metrics_text(result.metrics)
             self._status(summary, "succeeded")
             log.write(Text(f"run {result.run_id} succeeded; files in {result.artifact_dir}"))
         elif result.status == CANCELLED:
@@ -304,7 +263,7 @@ class DemoScreen(Screen["RunResult | None"]):
             log.write(Text(f"run {result.run_id} cancelled", style="yellow"))
         else:
             code = "" if result.exit_code is None else f" (exit {result.exit_code})"
-            self._status(Text(f"Failed{code}: {result.error}"), "failed")
+            self._status(f"Failed{code}: {result.error}", "failed")
             log.write(Text(f"run {result.run_id} failed{code}: {result.error}", style="bold red"))
             tail = [line for line in result.stderr_tail.splitlines() if line.strip()]
             if tail:
@@ -336,11 +295,11 @@ class DemoScreen(Screen["RunResult | None"]):
             label.append(f"epoch {state.epoch}/{state.epochs or '?'}")
         if steps:
             label.append(f"step {step}/{steps}")
-        self.query_one("#demo-epoch", Label).update(" · ".join(label))
+        self.query_one("#demo-epoch", Label).update(Text(" · ".join(label)))
         values = dict(event.metrics)
         if event.loss is not None:
             values = {"loss": event.loss, **values}
-        self.query_one("#demo-metrics", Label).update(_metrics_text(values))
+        self.query_one("#demo-metrics", Label).update(Text(metrics_text(values)))
         if event.loss is None:
             return
         state.steps_seen += 1

@@ -1,71 +1,91 @@
-"""Help: every key binding, per screen, read from the screens' own BINDINGS so it never drifts."""
+"""Help: every key binding, per screen, generated from the screens' own BINDINGS so it never
+drifts: a binding added to a screen shows up here with the key as the footer writes it.
+
+`HELP_PAGES` names the screens in the order they are listed; a test checks that every
+`StudyScreen` subclass is among them, and that every described binding is on the page.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, ClassVar
 
-from rich.table import Table
-from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from studyapp.tui.screens.base import StudyScreen
 
-KEY_NAMES = {
-    "space": "space",
-    "escape": "esc",
-    "enter": "enter",
-    "backspace": "backspace",
-    "question_mark": "?",
-    "slash": "/",
-}
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+KEY_WIDTH = 13
+"""Cells for the key column; longer keys push their description right."""
+
+KeyDisplay = Callable[[Binding], str]
 
 
-def key_label(binding: Binding) -> str:
-    if binding.key_display:
-        return binding.key_display
-    return ", ".join(KEY_NAMES.get(k, k) for k in binding.key.split(","))
-
-
-def _described(bindings: list[BindingType]) -> list[Binding]:
-    as_bindings = [item if isinstance(item, Binding) else Binding(*item) for item in bindings]
-    return [binding for binding in as_bindings if binding.description]
-
-
-def binding_rows(bindings: list[BindingType]) -> list[tuple[str, str]]:
-    return [(key_label(binding), binding.description) for binding in _described(bindings)]
-
-
-def sections() -> list[tuple[str, list[tuple[str, str]]]]:
+def help_pages() -> list[tuple[str, type[DOMNode]]]:
+    """(section title, the class whose BINDINGS it lists), in the order shown."""
     from studyapp.tui.app import StudyApp
     from studyapp.tui.screens.browser import BrowserScreen
     from studyapp.tui.screens.card import CardScreen
+    from studyapp.tui.screens.demo import DemoScreen
     from studyapp.tui.screens.home import HomeScreen
     from studyapp.tui.screens.notes import NotesScreen
     from studyapp.tui.screens.review import ReviewScreen
     from studyapp.tui.screens.settings import SettingsScreen
+    from studyapp.tui.screens.stats import StatsScreen
     from studyapp.tui.screens.summary import SummaryScreen
 
-    review = [
-        row
-        for row, binding in zip(
-            binding_rows(ReviewScreen.BINDINGS), _described(ReviewScreen.BINDINGS), strict=True
-        )
-        if not binding.action.startswith("scroll")
-    ] + [("↑ ↓ pgup pgdn", "Scroll the card; home, end")]
     return [
-        ("Everywhere", [*binding_rows(StudyApp.BINDINGS), ("ctrl+p", "Command palette")]),
-        ("Home", [("enter", "Review the selected deck or chapter"), ("space", "Fold a deck"),
-                  *binding_rows(HomeScreen.BINDINGS)]),
-        ("Review", review),
-        ("Session summary", binding_rows(SummaryScreen.BINDINGS)),
-        ("Notes", [("enter", "Open the section / fold"), *binding_rows(NotesScreen.BINDINGS)]),
-        ("Browser", [("enter", "Open the card"), *binding_rows(BrowserScreen.BINDINGS)]),
-        ("Card", binding_rows(CardScreen.BINDINGS)),
-        ("Settings", [("enter", "Save"), *binding_rows(SettingsScreen.BINDINGS)]),
-    ]  # fmt: skip
+        ("Everywhere", StudyApp),
+        ("Home", HomeScreen),
+        ("Review", ReviewScreen),
+        ("Session summary", SummaryScreen),
+        ("Notes", NotesScreen),
+        ("Browser", BrowserScreen),
+        ("Card", CardScreen),
+        ("Settings", SettingsScreen),
+        ("Stats", StatsScreen),
+        ("Demo", DemoScreen),
+        ("Keys (this page)", HelpScreen),
+    ]
+
+
+def described_bindings(owner: type[DOMNode]) -> list[Binding]:
+    """The bindings a class declares itself that have a description, one per key, shown and
+    hidden alike. For the app, Textual's own screen keys (focus, copy) and the command
+    palette come too: they work on every screen."""
+    declared: list[BindingType] = list(owner.BINDINGS)
+    if issubclass(owner, App):
+        declared += Screen.BINDINGS
+        palette = Binding(owner.COMMAND_PALETTE_BINDING, "command_palette", "Command palette")
+        declared.append(palette)
+    return [binding for binding in Binding.make_bindings(declared) if binding.description]
+
+
+def help_rows(owner: type[DOMNode], key_display: KeyDisplay) -> list[tuple[str, str]]:
+    """(keys, description) rows: keys that do the same thing share a row ("esc, q")."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    for binding in described_bindings(owner):
+        rows.setdefault((binding.action, binding.description), []).append(key_display(binding))
+    listed = [(", ".join(keys), description) for (_, description), keys in rows.items()]
+    if issubclass(owner, StudyScreen):
+        listed += [
+            (key_display(Binding(key, "")), description) for key, description in owner.WIDGET_KEYS
+        ]
+    return listed
+
+
+def section_text(rows: Iterable[tuple[str, str]]) -> Content:
+    return Content("\n").join(
+        Content.assemble((keys.ljust(KEY_WIDTH), "bold"), "  ", description)
+        for keys, description in rows
+    )
 
 
 class HelpScreen(StudyScreen[None]):
@@ -79,15 +99,10 @@ class HelpScreen(StudyScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="help-body"):
-            for title, rows in sections():
-                table = Table(box=None, show_header=False, padding=(0, 2), expand=False)
-                table.add_column("key", style="bold", width=13)
-                table.add_column("action")
-                for key, description in rows:
-                    table.add_row(key, description)
+            for title, owner in help_pages():
                 yield Vertical(
-                    Static(Text(title, style="bold underline"), classes="help-title"),
-                    Static(table),
+                    Static(Content.styled(title, "bold underline"), classes="help-title"),
+                    Static(section_text(help_rows(owner, self.app.get_key_display))),
                     classes="help-section",
                 )
         yield Footer()

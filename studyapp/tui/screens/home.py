@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, Static, Tree
 
 from studyapp.store.overview import Counts, Overview, load_overview
 from studyapp.store.review import QueueScope
-from studyapp.tui.formatting import format_clock, format_duration, format_percent, shorten
+from studyapp.text.formatting import format_clock, format_duration, format_percent, shorten
 from studyapp.tui.messages import OverviewLoaded
 from studyapp.tui.screens.base import StudyScreen
 from studyapp.tui.widgets.card_view import DeckTree
@@ -48,6 +48,10 @@ class HomeScreen(StudyScreen[None]):
         Binding("s", "settings", "Settings"),
         Binding("t", "stats", "Stats"),
         Binding("q", "app.quit", "Quit"),
+    ]
+    WIDGET_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("enter", "Review the selected deck or chapter"),
+        ("space", "Fold a deck"),
     ]
 
     def compose(self) -> ComposeResult:

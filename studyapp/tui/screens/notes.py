@@ -28,6 +28,10 @@ class NotesScreen(StudyScreen[None]):
         Binding("backspace", "back", "Back", show=False),
         Binding("tab", "focus_next", "Switch pane", show=False),
     ]
+    WIDGET_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("enter", "Open the section, or fold it"),
+        ("space", "Fold a section"),
+    ]
 
     def __init__(self, section_id: int | None = None) -> None:
         super().__init__()
@@ -69,7 +73,8 @@ class NotesScreen(StudyScreen[None]):
         for section in outline.sections:
             parent = self.nodes.get(section.parent_id) if section.parent_id else None
             anchor = parent if parent is not None else decks[section.deck_id]
-            node = anchor.add(section.title, data=section, expand=section.level <= 2)
+            # Titles are the user's text: never markup (a str label would be parsed as such).
+            node = anchor.add(Text(section.title), data=section, expand=section.level <= 2)
             self.nodes[section.section_id] = node
         for node in self.nodes.values():
             if not node.children:
@@ -110,7 +115,9 @@ class NotesScreen(StudyScreen[None]):
             return
         self.shown_section = section.section_id
         self.query_one("#section-title", Static).update(Text(section.title, style="bold"))
-        self.query_one("#section-meta", Static).update(f"{section.deck} · {section.location}")
+        self.query_one("#section-meta", Static).update(
+            Text(" · ".join((section.deck, section.location)))
+        )
         body = section.markdown.strip()
         if not body and self.outline is not None:
             children = [s.title for s in self.outline.sections if s.parent_id == section.section_id]

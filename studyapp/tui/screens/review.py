@@ -4,13 +4,15 @@ before the next card shows.
 The answer path is kept short: the next card is loaded and its view mounted (hidden) while the
 user reads the current one, so a rating costs one small transaction and a view swap. Everything
 else (related notes, counts, the next prefetch) happens after the swap.
+
+The rating buttons are `widgets.answer_bar`, the side panel `widgets.card_links`, and running
+the editor on a card's source `tui.source_editor`; this module holds the session.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import subprocess
 import time
 from statistics import median
 from typing import ClassVar
@@ -18,20 +20,20 @@ from typing import ClassVar
 from rich.text import Text
 from sqlalchemy import select
 from textual import on, work
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Button, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from db.models import Card
-from studyapp.domain.scheduling import RATINGS, format_interval, preview
+from studyapp.domain.scheduling import RATINGS, preview
 from studyapp.store import review
 from studyapp.store.card_data import CardData, load_card
 from studyapp.store.library import import_paths
 from studyapp.store.review import QueueScope
-from studyapp.tui.formatting import shorten
+from studyapp.text.formatting import shorten
 from studyapp.tui.messages import (
     AnswerRecorded,
     AnswerUndone,
@@ -45,6 +47,9 @@ from studyapp.tui.messages import (
 )
 from studyapp.tui.review_session import Answered, ReviewSession
 from studyapp.tui.screens.base import StudyScreen
+from studyapp.tui.source_editor import edit_card_source
+from studyapp.tui.widgets.answer_bar import AnswerBar
+from studyapp.tui.widgets.card_links import CardLinks
 from studyapp.tui.widgets.card_view import CardView
 
 FLAG_CYCLE = 5  # no flag, red, orange, green, blue
@@ -63,8 +68,8 @@ class ReviewScreen(StudyScreen[None]):
         Binding("3", "rate(3)", "Good", show=False),
         Binding("4", "rate(4)", "Easy", show=False),
         Binding("u", "undo", "Undo"),
-        Binding("s", "suspend", "Suspend"),
-        Binding("b", "bury", "Bury"),
+        Binding("s", "set_aside('suspended')", "Suspend"),
+        Binding("b", "set_aside('buried')", "Bury"),
         Binding("f", "flag", "Flag"),
         Binding("e", "edit", "Edit"),
         Binding("n", "notes", "Notes"),
@@ -94,24 +99,16 @@ class ReviewScreen(StudyScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="review-top"):
-            yield Static(self.label, id="review-scope")
+            # The deck and chapter titles come from the user's files: text, never markup.
+            yield Static(Text(self.label), id="review-scope")
             yield Static("", id="review-counts")
         with Horizontal(id="review-body"):
             yield Vertical(Static("Loading today's queue…", id="review-empty"), id="card-stack")
-            with Vertical(id="review-side"):
-                yield Static("Related notes", classes="panel-title")
-                yield OptionList(id="related")
-                yield Static("Demos  (d)", classes="panel-title")
-                yield OptionList(id="demos")
-        with Horizontal(id="answer-bar"):
-            yield Button("Show answer  (space)", id="show-answer", variant="primary")
-            for rating, name in RATINGS.items():
-                yield Button(name, id=f"rate-{rating}", classes=f"rate rate-{rating}")
+            yield CardLinks(id="review-side")
+        yield AnswerBar(id="answer-bar")
         yield Footer()
 
     def on_mount(self) -> None:
-        for button in self.query(Button):
-            button.can_focus = False
         self.build_queue()
 
     # -- workers: each posts one typed message back ------------------------------------------
@@ -282,7 +279,7 @@ class ReviewScreen(StudyScreen[None]):
         return None
 
     def set_revealed(self, revealed: bool) -> None:
-        self.query_one("#answer-bar").set_class(revealed, "-revealed")
+        self.query_one(AnswerBar).set_revealed(revealed)
         view = self.current_view()
         if view is not None and revealed:
             view.reveal()
@@ -290,9 +287,7 @@ class ReviewScreen(StudyScreen[None]):
     def update_rating_buttons(self, card: CardData) -> None:
         app = self.study_app
         intervals = preview(card.card_id, card.memory, app.now(), app.scheduler_settings)
-        for rating, name in RATINGS.items():
-            label = f"{rating} {name}  {format_interval(intervals[rating])}"
-            self.query_one(f"#rate-{rating}", Button).label = label
+        self.query_one(AnswerBar).show_intervals(intervals)
 
     def update_counts(self) -> None:
         current = self.current.card_id if self.current is not None else None
@@ -301,25 +296,14 @@ class ReviewScreen(StudyScreen[None]):
         self.query_one("#review-counts", Static).update(text)
 
     def update_side(self, card: CardData) -> None:
-        related = self.query_one("#related", OptionList)
-        related.clear_options()
-        related.add_options(
-            [
-                Option(
-                    Text.assemble(hit.title, "\n", (f"  {shorten(hit.deck, 28)}", "dim")),
-                    id=str(hit.section_id),
-                )
-                for hit in card.related
-            ]
-            or [Option("(none found)", disabled=True)]
-        )
-        demos = self.query_one("#demos", OptionList)
-        demos.clear_options()
-        demos.add_options(
-            [Option(name, id=name) for name in card.demos] or [Option("(none)", disabled=True)]
-        )
-        if card.demos:
-            demos.highlighted = 0
+        related = [
+            Option(
+                Text.assemble(hit.title, "\n", (f"  {shorten(hit.deck, 28)}", "dim")),
+                id=str(hit.section_id),
+            )
+            for hit in card.related
+        ]
+        self.query_one(CardLinks).show(card.card_id, related, card.demos)
 
     # -- the end of the session -------------------------------------------------------------
 
@@ -385,15 +369,10 @@ class ReviewScreen(StudyScreen[None]):
         self.notify(f"Undid {RATINGS[message.answered.rating]}.", timeout=2)
         self.load(message.answered.card_id)
 
-    def action_suspend(self) -> None:
+    def action_set_aside(self, action: str) -> None:
         if self.current is not None and not self.busy:
             self.busy = True
-            self.set_aside(self.current.card_id, "suspended")
-
-    def action_bury(self) -> None:
-        if self.current is not None and not self.busy:
-            self.busy = True
-            self.set_aside(self.current.card_id, "buried")
+            self.set_aside(self.current.card_id, action)
 
     def on_card_set_aside(self, message: CardSetAside) -> None:
         self.session.drop(message.card_id)
@@ -416,24 +395,14 @@ class ReviewScreen(StudyScreen[None]):
         card = self.current
         if card is None or self.busy:
             return
-        command = [*self.study_app.editor_command(), f"+{card.source_line}", card.source_file]
-        try:
-            with self.app.suspend():
-                code = subprocess.call(command)
-        except SuspendNotSupported:  # headless (tests): the editor needs no terminal
-            code = subprocess.call(command, stdin=subprocess.DEVNULL)
-        except OSError as error:
-            self.notify(f"Cannot start the editor {command[0]!r}: {error}", severity="error")
-            return
-        if code != 0:
-            self.notify(f"The editor exited with status {code}; re-importing anyway.")
-        self.busy = True
-        self.reimport(card.card_id, card.source_file)
+        if edit_card_source(self.study_app, card):
+            self.busy = True
+            self.reimport(card.card_id, card.source_file)
 
     def on_source_reimported(self, message: SourceReimported) -> None:
         problems = [m for r in message.reports for m in r.messages if r.status == "failed"]
-        for problem in problems:
-            self.notify(problem, severity="error")
+        for problem in problems:  # they quote the file and its text: never markup
+            self.notify(problem, severity="error", markup=False)
         # The file's other cards may have changed too: drop the prepared view.
         if self.prepared is not None:
             self.prepared.remove()
@@ -461,20 +430,8 @@ class ReviewScreen(StudyScreen[None]):
         if not card.demos:
             self.notify("No demo is linked to this card.", timeout=3)
             return
-        demos = self.query_one("#demos", OptionList)
-        index = demos.highlighted or 0
-        self.post_message(LaunchDemo(card.card_id, card.demos[min(index, len(card.demos) - 1)]))
-
-    @on(OptionList.OptionSelected, "#demos")
-    def launch_selected_demo(self, event: OptionList.OptionSelected) -> None:
-        if self.current is not None and event.option.id is not None:
-            self.post_message(LaunchDemo(self.current.card_id, event.option.id))
-
-    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
-        if event.href.startswith("demo:") and self.current is not None:
-            self.post_message(LaunchDemo(self.current.card_id, event.href.removeprefix("demo:")))
-        else:
-            self.app.open_url(event.href)
+        demo = self.query_one(CardLinks).highlighted_demo(card.demos)
+        self.post_message(LaunchDemo(card.card_id, demo))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "show-answer":

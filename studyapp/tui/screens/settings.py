@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -74,6 +75,7 @@ class SettingsScreen(StudyScreen[None]):
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "back", "Back"),
     ]
+    WIDGET_KEYS: ClassVar[list[tuple[str, str]]] = [("enter", "Save")]
 
     def compose(self) -> ComposeResult:
         current = self.study_app.scheduler_settings
@@ -112,8 +114,9 @@ class SettingsScreen(StudyScreen[None]):
         self.post_message(SettingsSaved(settings))
 
     def on_settings_rejected(self, message: SettingsRejected) -> None:
+        # A problem quotes what was typed: text, never markup.
         self.query_one("#settings-errors", Static).update(
-            "Not saved:\n" + "\n".join(f"• {p}" for p in message.problems)
+            Text("Not saved:\n" + "\n".join(f"• {p}" for p in message.problems))
         )
 
     def on_settings_saved(self, message: SettingsSaved) -> None:

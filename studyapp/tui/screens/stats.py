@@ -2,14 +2,15 @@
 tables of chapter mastery and of the hardest cards.
 
 A thread worker builds the document with `studyapp.store.statistics.stats_document` (the same one
-`studyapp stats --json` prints) and hands it back as a `StatsScreen.Loaded` message; the
-pictures are the text renderings of `studyapp.cli.stats`, so the CLI and the screen show
-the same thing. From a weak chapter or a hard card, `enter` or `b` posts
-`StatsScreen.BrowseRequested` with a `BrowseFilter`; the app opens its card browser with it.
+`studyapp stats --json` prints) and hands it back as a `StatsLoaded` message (`StatsFailed` if
+it cannot); `StatsShown` follows once it is drawn. The pictures are the text renderings of
+`studyapp.text.charts`, so the CLI and the screen show the same thing. From a weak chapter or a
+hard card, `enter` or `b` posts `BrowseRequested` with a `BrowseFilter`; the app opens its card
+browser with it.
 
     app.push_screen(StatsScreen(store, now=app.now))
 
-The retention chart is the text chart of `stats_commands.retention_text`: textual-plotext is
+The retention chart is the text chart of `studyapp.text.charts.retention_text`: textual-plotext is
 not a dependency, and plotext 6's own API is not what textual-plotext drives.
 """
 
@@ -17,52 +18,34 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from rich.text import Text
-from sqlalchemy.orm import Session, sessionmaker
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from studyapp.cli.stats import (
-    bars_text,
-    heatmap_text,
-    mastery_bar,
-    percent,
-    retention_text,
-    scope_label,
-    short,
-)
 from studyapp.domain.scheduling import SchedulerSettings
+from studyapp.text.charts import bars_text, heatmap_text, mastery_bar, retention_text
+from studyapp.text.formatting import format_percent as percent
+from studyapp.text.formatting import scope_label
+from studyapp.text.formatting import shorten as short
+from studyapp.tui.messages import (
+    BrowseFilter,
+    BrowseRequested,
+    StatsFailed,
+    StatsLoaded,
+    StatsShown,
+)
+from studyapp.tui.screens.base import HasSessions, StudyScreen
 
 HEATMAP_WEEKS = 26
 CHAPTER_WIDTH = 24
 CARD_WIDTH = 24
 NO_CHAPTER = "(no chapter)"
-
-
-class HasSessions(Protocol):
-    """What the screen needs of `studyapp.store.opening.Store`."""
-
-    @property
-    def sessions(self) -> sessionmaker[Session]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class BrowseFilter:
-    """What the browser should show: a chapter (optionally within a deck), or one card."""
-
-    chapter: str | None = None
-    deck: str | None = None  # the deck title the statistics were filtered by, if any
-    deck_id: int | None = None
-    card_id: int | None = None
 
 
 def load_document(
@@ -80,7 +63,7 @@ def load_document(
         return stats_document(session, now, settings, deck=deck, chapter=chapter)
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(StudyScreen[None]):
     CSS_PATH = "stats.tcss"
     AUTO_FOCUS = "#stats-chapters"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -88,28 +71,9 @@ class StatsScreen(Screen[None]):
         Binding("r", "reload", "Reload"),
         Binding("escape", "back", "Back"),
     ]
-
-    @dataclass
-    class Loaded(Message):
-        """The statistics document, built in the worker."""
-
-        document: dict[str, Any]
-
-    @dataclass
-    class Failed(Message):
-        """The statistics could not be built (unknown filter, database error)."""
-
-        error: str
-
-    @dataclass
-    class Shown(Message):
-        """Posted once a loaded document has been drawn (benchmarks and tests wait on it)."""
-
-    @dataclass
-    class BrowseRequested(Message):
-        """Open the card browser filtered to a chapter or a card (the app handles this)."""
-
-        filter: BrowseFilter
+    WIDGET_KEYS: ClassVar[list[tuple[str, str]]] = [
+        ("enter", "Browse the chapter or card"),
+    ]
 
     def __init__(
         self,
@@ -173,17 +137,18 @@ class StatsScreen(Screen[None]):
         try:
             document = load_document(self.store, self.now(), self.settings, self.deck, self.chapter)
         except Exception as error:  # shown on the screen; the app lives on
-            self.post_message(self.Failed(str(error) or error.__class__.__name__))
+            self.post_message(StatsFailed(str(error) or error.__class__.__name__))
             return
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(document))
+            self.post_message(StatsLoaded(document))
 
-    def on_stats_screen_failed(self, message: Failed) -> None:
+    def on_stats_failed(self, message: StatsFailed) -> None:
         status = self.query_one("#stats-status", Static)
-        status.update(f"Statistics unavailable: {message.error}")
+        # The error names the deck or chapter asked for: text, never markup.
+        status.update(Text.assemble("Statistics unavailable: ", message.error))
         status.add_class("error")
 
-    def on_stats_screen_loaded(self, message: Loaded) -> None:
+    def on_stats_loaded(self, message: StatsLoaded) -> None:
         document = message.document
         self.document = document
         status = self.query_one("#stats-status", Static)
@@ -208,7 +173,7 @@ class StatsScreen(Screen[None]):
         )
         self.fill_chapters(document["chapters"])
         self.fill_hardest(document["hardest"])
-        self.call_after_refresh(self.post_message, self.Shown())
+        self.call_after_refresh(self.post_message, StatsShown())
 
     def fill_chapters(self, chapters: list[dict[str, Any]]) -> None:
         table = self.query_one("#stats-chapters", DataTable)
@@ -216,7 +181,7 @@ class StatsScreen(Screen[None]):
         # Weakest first: that is where the next study session helps most.
         for index, row in sorted(enumerate(chapters), key=lambda item: item[1]["mastery"]):
             table.add_row(
-                short(row["chapter"] or NO_CHAPTER, CHAPTER_WIDTH),
+                Text(short(row["chapter"] or NO_CHAPTER, CHAPTER_WIDTH)),
                 Text(str(row["cards"]), justify="right"),
                 Text(percent(row["mastery"]), justify="right"),
                 mastery_bar(row["mastery"], width=8),
@@ -228,7 +193,7 @@ class StatsScreen(Screen[None]):
         table.clear()
         for card in hardest["cards"]:
             table.add_row(
-                short(card["title"] or card["question"], CARD_WIDTH),
+                Text(short(card["title"] or card["question"], CARD_WIDTH)),
                 Text(str(card["lapses"]), justify="right"),
                 Text(percent(card["retrievability"]), justify="right"),
                 Text("leech", style="bold red") if card["leech"] else "",
@@ -258,7 +223,7 @@ class StatsScreen(Screen[None]):
     def browse(self, table: DataTable[Any], row_key: str | None) -> None:
         browse_filter = self.filter_for(table.id or "", row_key)
         if browse_filter is not None:
-            self.post_message(self.BrowseRequested(browse_filter))
+            self.post_message(BrowseRequested(browse_filter))
 
     @on(DataTable.RowSelected)
     def row_selected(self, event: DataTable.RowSelected) -> None:

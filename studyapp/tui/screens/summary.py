@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.widgets import Footer, Header, Static
 
-from studyapp.tui.formatting import format_clock, format_duration, format_percent
+from studyapp.text.formatting import format_clock, format_duration, format_percent
 from studyapp.tui.review_session import SessionStats
 from studyapp.tui.screens.base import StudyScreen
 

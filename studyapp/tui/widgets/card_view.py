@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Markdown, Rule, Static, Tree
 
 from studyapp.store.card_data import FLAG_NAMES, CardData
+from studyapp.tui.messages import LaunchDemo
 
 FLAG_STYLES = {1: "bold red", 2: "bold dark_orange", 3: "bold green", 4: "bold blue"}
 
@@ -79,6 +80,14 @@ class CardView(VerticalScroll):
 
     def show_flag(self, flag: int) -> None:
         self.query_one(".card-meta", Static).update(self.meta_line(flag))
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        # `[text](demo:NAME)` in a card runs the demo; any other link opens in the browser.
+        event.stop()
+        if event.href.startswith("demo:"):
+            self.post_message(LaunchDemo(self.card.card_id, event.href.removeprefix("demo:")))
+        else:
+            self.app.open_url(event.href)
 
 
 class DeckTree(Tree[object]):
