@@ -7,6 +7,7 @@ engine they need, so a test can point everything at its own file or server.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,33 @@ def sqlite_path(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     return Path(parsed.database)
+
+
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def sqlite_file(value: str | None) -> Path | None:
+    """The SQLite file behind `--db` / `$STUDYAPP_DB`, None for another backend; raises
+    ValueError when the value is not even a URL."""
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return sqlite_path(resolve_url(value))
+    except ArgumentError as error:
+        raise ValueError(str(error)) from None
+
+
+def database_location(value: str | None) -> str:
+    """What names the database to its user: a SQLite file's path, else the URL without its
+    password (as given, less any password, when it does not even parse)."""
+    from sqlalchemy.exc import ArgumentError
+
+    url = resolve_url(value)
+    try:
+        path = sqlite_path(url)
+        return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return _PASSWORD.sub(r"\1***@", url)
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

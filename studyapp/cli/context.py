@@ -15,7 +15,6 @@ Imports typer and rich, never Textual; the store opens lazily, inside the comman
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,8 +36,6 @@ EXIT_USAGE = 2
 for usage errors, too)."""
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 
 def _stderr_console() -> Console:
@@ -99,19 +96,10 @@ class CliContext:
 
 
 def database_location(db: str | None) -> str:
-    """What names the database to its user: a SQLite file's path, else the URL without its
-    password (as given, less any password, when it does not even parse)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    """What names the database to its user (see `db.engine.database_location`)."""
+    from db.engine import database_location as location
 
-    from db.engine import resolve_url, sqlite_path
-
-    url = resolve_url(db)
-    try:
-        path = sqlite_path(url)
-        return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return _PASSWORD.sub(r"\1***@", url)
+    return location(db)
 
 
 def _reason(error: BaseException) -> str:

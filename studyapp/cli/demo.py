@@ -30,10 +30,11 @@ from studyapp.demos.runner import (
     list_runs,
     start_run,
 )
+from studyapp.store.review import card_exists
 from studyapp.text.formatting import metrics_text
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
+    pass
 
 EXIT_CANCELLED = 130
 
@@ -200,7 +201,7 @@ def run_command(
         card_id=card,
     )
     with context.opened_store() as store:
-        if card is not None and not _card_exists(store.sessions, card):
+        if card is not None and not card_exists(store.sessions, card):
             context.error(f"studyapp: no card with id {card}")
             raise typer.Exit(EXIT_USAGE)
 
@@ -224,13 +225,6 @@ def run_command(
         raise typer.Exit(EXIT_CANCELLED)
     if result.status != SUCCEEDED:
         raise typer.Exit(EXIT_FAILED)
-
-
-def _card_exists(sessions: sessionmaker[Session], card_id: int) -> bool:
-    from db.models import Card
-
-    with sessions() as session:
-        return session.get(Card, card_id) is not None
 
 
 def _run_through_ctrl_c(

@@ -72,13 +72,11 @@ def export(
 
 def _sqlite_database(context: CliContext, command: str) -> Path:
     """The SQLite file behind --db / $STUDYAPP_DB; refuses other backends clearly."""
-    from sqlalchemy.exc import ArgumentError
-
-    from db.engine import resolve_url, sqlite_path
+    from db.engine import sqlite_file
 
     try:
-        path = sqlite_path(resolve_url(context.db))
-    except (ArgumentError, ValueError) as error:  # not even a URL
+        path = sqlite_file(context.db)
+    except ValueError as error:  # not even a URL
         context.cannot_open(error)
     if path is None:
         context.fail(

@@ -49,8 +49,7 @@ def optimize_command(
                 history = history_from_csv(revlog)
                 source = str(revlog)
             else:
-                with store.sessions() as session:
-                    history = history_from_database(session)
+                history = history_from_database(store.sessions)
                 source = "database"
             result = fit(history, settings, source)
         except (ParseError, TooLittleHistory) as error:

@@ -39,10 +39,9 @@ def stats(
     with context.opened_store() as store:
         settings = load_scheduler_settings(store.sessions)
         try:
-            with store.sessions() as session:
-                document = stats_document(
-                    session, context.now(), settings, deck=deck, chapter=chapter
-                )
+            document = stats_document(
+                store.sessions, context.now(), settings, deck=deck, chapter=chapter
+            )
         except UnknownFilter as error:
             context.fail("stats", str(error))
     if as_json:

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Card, Deck, DemoLink
 from studyapp.domain.render import render_markdown, render_text
 from studyapp.domain.scheduling import MemoryState
 from studyapp.store.review import memory_of
-from studyapp.store.search import SectionHit, related_sections
+from studyapp.store.search import SectionHit, related_sections_in
 
 FLAG_NAMES = {0: "", 1: "red", 2: "orange", 3: "green", 4: "blue"}
 
@@ -58,7 +58,14 @@ class CardData:
         return self.related[0].section_id if self.related else None
 
 
-def load_card(session: Session, card_id: int, *, with_related: bool = True) -> CardData | None:
+def load_card(
+    sessions: sessionmaker[Session], card_id: int, *, with_related: bool = True
+) -> CardData | None:
+    with sessions() as session:
+        return _load_card(session, card_id, with_related)
+
+
+def _load_card(session: Session, card_id: int, with_related: bool) -> CardData | None:
     row = session.execute(
         select(Card, Deck.title).join(Deck, Card.deck_id == Deck.id).where(Card.id == card_id)
     ).one_or_none()
@@ -72,7 +79,7 @@ def load_card(session: Session, card_id: int, *, with_related: bool = True) -> C
             .order_by(DemoLink.explicit.desc(), DemoLink.id)
         )
     )
-    related = tuple(related_sections(session, card)) if with_related else ()
+    related = tuple(related_sections_in(session, card)) if with_related else ()
     return CardData(
         card_id=card.id,
         deck_id=card.deck_id,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Deck, Section
 
@@ -29,12 +29,13 @@ class NotesOutline:
     sections: list[NoteSection]  # in deck and document order
 
 
-def load_outline(session: Session) -> NotesOutline:
-    rows = session.execute(
-        select(Section, Deck.title, Deck.source_path)
-        .join(Deck, Section.deck_id == Deck.id)
-        .order_by(Deck.title, Deck.id, Section.position)
-    ).all()
+def load_outline(sessions: sessionmaker[Session]) -> NotesOutline:
+    with sessions() as session:
+        rows = session.execute(
+            select(Section, Deck.title, Deck.source_path)
+            .join(Deck, Section.deck_id == Deck.id)
+            .order_by(Deck.title, Deck.id, Section.position)
+        ).all()
     sections = [
         NoteSection(
             section.id,

@@ -63,15 +63,16 @@ class OptimizeResult:
         }
 
 
-def history_from_database(session: Session) -> History:
+def history_from_database(sessions: sessionmaker[Session]) -> History:
     history: History = defaultdict(list)
-    rows = session.execute(
-        select(ReviewLog.card_id, ReviewLog.reviewed_at, ReviewLog.rating).order_by(
-            ReviewLog.card_id, ReviewLog.reviewed_at, ReviewLog.id
+    with sessions() as session:
+        rows = session.execute(
+            select(ReviewLog.card_id, ReviewLog.reviewed_at, ReviewLog.rating).order_by(
+                ReviewLog.card_id, ReviewLog.reviewed_at, ReviewLog.id
+            )
         )
-    )
-    for card_id, reviewed_at, rating in rows:
-        history[str(card_id)].append((reviewed_at, rating))
+        for card_id, reviewed_at, rating in rows:
+            history[str(card_id)].append((reviewed_at, rating))
     return dict(history)
 
 
@@ -195,8 +196,8 @@ def reschedule(
         enable_fuzzing=False,
     )
     names = {1: "learning", 2: "review", 3: "relearning"}
+    history = history_from_database(sessions)
     with sessions.begin() as session:
-        history = history_from_database(session)
         changes = []
         for card_id, reviews in history.items():
             logs = [FsrsLog(int(card_id), Rating(r), when, None) for when, r in reviews]

@@ -12,12 +12,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Card, Deck
 from studyapp.domain.book_title import natural_key
 from studyapp.domain.scheduling import SchedulerSettings, next_study_day
-from studyapp.store.review import QueueScope, TodayCounts, next_due, today_counts
+from studyapp.store.review import QueueScope, TodayCounts, next_due_in, today_counts
 
 # Anki's default: a learning card due within 20 minutes is shown rather than making the
 # user wait, once nothing else is left.
@@ -65,7 +65,14 @@ class Overview:
         return self.today.again / self.today.reviewed if self.today.reviewed else None
 
 
-def load_overview(session: Session, now: dt.datetime, settings: SchedulerSettings) -> Overview:
+def load_overview(
+    sessions: sessionmaker[Session], now: dt.datetime, settings: SchedulerSettings
+) -> Overview:
+    with sessions() as session:
+        return _load_overview(session, now, settings)
+
+
+def _load_overview(session: Session, now: dt.datetime, settings: SchedulerSettings) -> Overview:
     end_of_day = next_study_day(now, settings)
     today = today_counts(session, now, settings)
     new_room = max(0, settings.new_per_day - today.new_learned)
@@ -110,4 +117,4 @@ def load_overview(session: Session, now: dt.datetime, settings: SchedulerSetting
             for chapter, counts in chapters
         ]
         decks.append(DeckRow(ids[0], title, deck_counts.capped(new_room), QueueScope(ids), rows_))
-    return Overview(decks, totals.capped(new_room), today, next_due(session, now))
+    return Overview(decks, totals.capped(new_room), today, next_due_in(session, now))

@@ -78,6 +78,7 @@ def _reviewable(scope: QueueScope, now: dt.datetime) -> list[ColumnElement[bool]
 
 
 def today_counts(session: Session, now: dt.datetime, settings: SchedulerSettings) -> TodayCounts:
+    """Today's answers so far, inside a caller's session (the queue and the overview)."""
     start = study_day_start(now, settings)
     reviewed, again, millis = session.execute(
         select(
@@ -95,13 +96,20 @@ def today_counts(session: Session, now: dt.datetime, settings: SchedulerSettings
 
 
 def build_queue(
-    session: Session,
+    sessions: sessionmaker[Session],
     now: dt.datetime,
     settings: SchedulerSettings,
     scope: QueueScope = QueueScope(),
 ) -> list[int]:
     """Today's queue as card ids: learning cards due now, then due reviews with new cards
     mixed in evenly; reviews and new cards within what is left of the daily limits."""
+    with sessions() as session:
+        return _build_queue(session, now, settings, scope)
+
+
+def _build_queue(
+    session: Session, now: dt.datetime, settings: SchedulerSettings, scope: QueueScope
+) -> list[int]:
     end_of_day = next_study_day(now, settings)
     base = _reviewable(scope, now)
     counts = today_counts(session, now, settings)
@@ -153,16 +161,42 @@ def _interleave(reviews: list[int], new: list[int]) -> list[int]:
     return result
 
 
-def next_learning_due(session: Session, now: dt.datetime, scope: QueueScope) -> dt.datetime | None:
+def card_states(sessions: sessionmaker[Session], card_ids: list[int]) -> dict[int, str]:
+    """Each card's FSRS state (new, learning, review, relearning)."""
+    with sessions() as session:
+        rows = session.execute(select(Card.id, Card.state).where(Card.id.in_(card_ids)))
+        return {card_id: state for card_id, state in rows}
+
+
+def state_and_due(sessions: sessionmaker[Session], card_id: int) -> tuple[str, dt.datetime | None]:
+    with sessions() as session:
+        state, due = session.execute(select(Card.state, Card.due).where(Card.id == card_id)).one()
+        return state, due
+
+
+def card_exists(sessions: sessionmaker[Session], card_id: int) -> bool:
+    with sessions() as session:
+        return session.get(Card, card_id) is not None
+
+
+def next_learning_due(
+    sessions: sessionmaker[Session], now: dt.datetime, scope: QueueScope
+) -> dt.datetime | None:
     """When the next learning card of today comes back (the queue may be empty until then)."""
-    return session.scalar(
-        select(func.min(Card.due)).where(
-            *_reviewable(scope, now), Card.state.in_(("learning", "relearning")), Card.due > now
+    with sessions() as session:
+        return session.scalar(
+            select(func.min(Card.due)).where(
+                *_reviewable(scope, now), Card.state.in_(("learning", "relearning")), Card.due > now
+            )
         )
-    )
 
 
-def next_due(session: Session, now: dt.datetime) -> dt.datetime | None:
+def next_due(sessions: sessionmaker[Session], now: dt.datetime) -> dt.datetime | None:
+    with sessions() as session:
+        return next_due_in(session, now)
+
+
+def next_due_in(session: Session, now: dt.datetime) -> dt.datetime | None:
     return session.scalar(
         select(func.min(Card.due)).where(
             Card.retired_at.is_(None),

@@ -28,7 +28,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from db.models import Card, Deck, Section
 
@@ -116,6 +116,30 @@ def _is_postgres(session: Session) -> bool:
 
 
 def search_cards(
+    sessions: sessionmaker[Session],
+    query: str = "",
+    *,
+    deck_id: int | None = None,
+    chapter: str | None = None,
+    state: CardState | None = None,
+    due_now: dt.datetime | None = None,
+    suspended: bool | None = None,
+    limit: int = 200,
+) -> list[CardHit]:
+    with sessions() as session:
+        return _search_cards(
+            session,
+            query,
+            deck_id=deck_id,
+            chapter=chapter,
+            state=state,
+            due_now=due_now,
+            suspended=suspended,
+            limit=limit,
+        )
+
+
+def _search_cards(
     session: Session,
     query: str = "",
     *,
@@ -213,9 +237,16 @@ def significant_words(text_: str, limit: int = 24) -> list[str]:
 
 
 def search_sections(
-    session: Session, query: str, *, any_word: bool = False, limit: int = 20
+    sessions: sessionmaker[Session], query: str, *, any_word: bool = False, limit: int = 20
 ) -> list[SectionHit]:
     """Notes sections matching `query` (all words, or any word), best first."""
+    with sessions() as session:
+        return _search_sections(session, query, any_word=any_word, limit=limit)
+
+
+def _search_sections(
+    session: Session, query: str, *, any_word: bool = False, limit: int = 20
+) -> list[SectionHit]:
     terms = words(query)
     if not terms:
         return []
@@ -233,11 +264,40 @@ def search_sections(
     return [SectionHit(**row._asdict()) for row in session.execute(stmt)]
 
 
-def related_sections(session: Session, card: Card, limit: int = 5) -> list[SectionHit]:
+def related_sections(
+    sessions: sessionmaker[Session], card_id: int, limit: int = 5
+) -> list[SectionHit]:
+    with sessions() as session:
+        return related_sections_in(session, session.get_one(Card, card_id), limit)
+
+
+def related_sections_in(session: Session, card: Card, limit: int = 5) -> list[SectionHit]:
     """The notes sections closest to a card: an OR query of the card's significant words,
     ranked by the backend's full-text relevance."""
     source = f"{card.title or ''}\n{card.title or ''}\n{card.question}\n{card.answer}"
     terms = significant_words(source)
     if not terms:
         return []
-    return search_sections(session, " ".join(terms), any_word=True, limit=limit)
+    return _search_sections(session, " ".join(terms), any_word=True, limit=limit)
+
+
+def filter_choices(sessions: sessionmaker[Session]) -> tuple[list[tuple[int, str]], list[str]]:
+    """The browser's filters: (deck id, title) of decks with live cards, and their chapters
+    in natural order."""
+    from studyapp.domain.book_title import natural_key
+
+    with sessions() as session:
+        decks = [
+            (deck_id, title)
+            for deck_id, title in session.execute(
+                select(Deck.id, Deck.title)
+                .where(Deck.id.in_(select(Card.deck_id).where(Card.retired_at.is_(None))))
+                .order_by(Deck.title)
+            )
+        ]
+        chapters = session.scalars(
+            select(Card.chapter)
+            .where(Card.retired_at.is_(None), Card.chapter.is_not(None))
+            .distinct()
+        ).all()
+    return decks, sorted((c for c in chapters if c), key=natural_key)

@@ -1,4 +1,4 @@
-"""Study statistics as one JSON-able document: `stats_document(session, now, settings)`.
+"""Study statistics as one JSON-able document: `stats_document(sessions, now, settings)`.
 
 Every figure is an aggregate computed by the database (GROUP BY, and range counts over the
 time index per study day and per week), never a Python loop over the review log, so a history
@@ -80,7 +80,7 @@ from sqlalchemy import (
     union_all,
     values,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Card, ReviewLog, UTCDateTime
 from studyapp.domain.scheduling import SchedulerSettings, study_day_start
@@ -348,7 +348,7 @@ def forecast_figures(
 
 
 def stats_document(
-    session: Session,
+    sessions: sessionmaker[Session],
     now: dt.datetime,
     settings: SchedulerSettings,
     deck: str | None = None,
@@ -358,6 +358,17 @@ def stats_document(
 
     Raises `UnknownFilter` when `deck` or `chapter` matches nothing.
     """
+    with sessions() as session:
+        return _stats_document(session, now, settings, deck, chapter)
+
+
+def _stats_document(
+    session: Session,
+    now: dt.datetime,
+    settings: SchedulerSettings,
+    deck: str | None,
+    chapter: str | None,
+) -> dict[str, Any]:
     if now.tzinfo is None or now.utcoffset() != dt.timedelta(0):
         raise ValueError(f"'now' must be timezone-aware UTC, got {now!r}")
     ensure_power(session)

@@ -29,15 +29,14 @@ def test_fifty_messy_parts_are_one_deck_with_a_clean_name(
     assert {r.status for r in reports} == {"imported"}
     assert sum(r.added for r in reports) == written
     assert {r.deck for r in reports} == {"Reinforcement Learning"}
-    with store.sessions() as session:
-        overview = load_overview(session, now, SETTINGS)
+    overview = load_overview(store.sessions, now, SETTINGS)
     assert [d.title for d in overview.decks] == ["Reinforcement Learning"]
     (deck,) = overview.decks
     chapters = [row.chapter for row in deck.chapters]
     numbers = [int((c or "").split(":")[0].removeprefix("Chapter ")) for c in chapters]
     assert numbers == sorted(numbers) and numbers[:3] == [1, 2, 3]
     with store.sessions() as session:
-        queue = review.build_queue(session, now, SETTINGS, deck.scope)
+        queue = review.build_queue(store.sessions, now, SETTINGS, deck.scope)
         first = session.get(Card, queue[0])
     assert first is not None and first.source_file.endswith("(Part 1).md")
 

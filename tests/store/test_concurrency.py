@@ -28,8 +28,7 @@ WORKER = textwrap.dedent(
     store = open_store(db)
     settings = SchedulerSettings(timezone="UTC")
     now = dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC)
-    with store.sessions() as session:
-        queue = review.build_queue(session, now, settings)
+    queue = review.build_queue(store.sessions, now, settings)
     mine = [card for card in queue if card % 2 == parity]
     print("ready", flush=True)
     sys.stdin.readline()  # both start answering at once

@@ -93,8 +93,7 @@ def test_removed_cards_retire_and_return_with_history(
     assert report.retired == 1
     gone = card_by_question(store, "What does the discriminator output?")
     assert gone.retired_at == now
-    with store.sessions() as session:
-        assert card.id not in review.build_queue(session, now + dt.timedelta(days=400), SETTINGS)
+    assert card.id not in review.build_queue(store.sessions, now + dt.timedelta(days=400), SETTINGS)
 
     path.write_text(original)
     (report,) = import_paths(store.sessions, [path], now, no_demos)

@@ -23,7 +23,7 @@ from studyapp.store.opening import Store, open_store
 from studyapp.store.search import (
     CARD_VECTOR_SQL,
     fts5_query,
-    related_sections,
+    related_sections_in,
     search_cards,
     search_sections,
     significant_words,
@@ -118,8 +118,7 @@ def card_id(store: Store, title: str) -> int:
 def test_the_best_match_ranks_first(loaded: Store) -> None:
     """One card says "discriminator" once in its context; the other in its title, question,
     answer and context. bm25 (ts_rank) puts the second first although it comes later."""
-    with loaded.sessions() as session:
-        hits = search_cards(session, "discriminator")
+    hits = search_cards(loaded.sessions, "discriminator")
     assert titles(hits) == ["The discriminator", "Training loop"]
     assert hits[0].score > hits[1].score
     assert hits[0].deck == "Search fixture"
@@ -127,28 +126,26 @@ def test_the_best_match_ranks_first(loaded: Store) -> None:
 
 
 def test_all_words_must_match_and_stems_count(loaded: Store) -> None:
-    with loaded.sessions() as session:
-        assert titles(search_cards(session, "epsilon normal")) == ["The reparameterization trick"]
-        # "outputs" in the answer, "output" in the query: both stem to the same word.
-        assert titles(search_cards(session, "output probability")) == ["The discriminator"]
-        assert search_cards(session, "epsilon discriminator") == []
+    assert titles(search_cards(loaded.sessions, "epsilon normal")) == [
+        "The reparameterization trick"
+    ]
+    # "outputs" in the answer, "output" in the query: both stem to the same word.
+    assert titles(search_cards(loaded.sessions, "output probability")) == ["The discriminator"]
+    assert search_cards(loaded.sessions, "epsilon discriminator") == []
 
 
 def test_a_word_of_the_answer_finds_the_card(loaded: Store) -> None:
-    with loaded.sessions() as session:
-        assert titles(search_cards(session, "frozen")) == ["Training loop"]
+    assert titles(search_cards(loaded.sessions, "frozen")) == ["Training loop"]
 
 
 def test_user_text_is_never_query_syntax(loaded: Store) -> None:
-    with loaded.sessions() as session:
-        for query in ('"unbalanced', "AND OR NOT", "disc* (", "col:umn", "-", "NEAR(a b)"):
-            search_cards(session, query)  # no syntax error
+    for query in ('"unbalanced', "AND OR NOT", "disc* (", "col:umn", "-", "NEAR(a b)"):
+        search_cards(loaded.sessions, query)  # no syntax error
     assert fts5_query('say "hi" OR -x') == '"say"* "hi"* "or"* "x"*'
 
 
 def test_no_words_lists_every_live_card_in_deck_order(loaded: Store) -> None:
-    with loaded.sessions() as session:
-        hits = search_cards(session, "  ")
+    hits = search_cards(loaded.sessions, "  ")
     assert titles(hits) == ["Training loop", "The discriminator", "The reparameterization trick"]
 
 
@@ -159,22 +156,24 @@ def test_filters(loaded: Store) -> None:
     with loaded.sessions() as session:
         book = session.scalars(select(Deck.id).where(Deck.title == "Search fixture")).one()
         notes = session.scalars(select(Deck.id).where(Deck.title == "Search notes")).one()
-        assert len(search_cards(session, "", deck_id=book)) == 3
-        assert search_cards(session, "", deck_id=notes) == []
-        assert titles(search_cards(session, "", chapter="Chapter 3: Variational Autoencoders")) == [
+        assert len(search_cards(loaded.sessions, "", deck_id=book)) == 3
+        assert search_cards(loaded.sessions, "", deck_id=notes) == []
+        assert titles(
+            search_cards(loaded.sessions, "", chapter="Chapter 3: Variational Autoencoders")
+        ) == ["The reparameterization trick"]
+        assert titles(search_cards(loaded.sessions, "", state="learning")) == [
             "The reparameterization trick"
         ]
-        assert titles(search_cards(session, "", state="learning")) == [
-            "The reparameterization trick"
-        ]
-        assert len(search_cards(session, "", state="new")) == 2
+        assert len(search_cards(loaded.sessions, "", state="new")) == 2
         # Due a minute after the Again answer, not at the moment of it.
-        assert search_cards(session, "", due_now=NOW) == []
+        assert search_cards(loaded.sessions, "", due_now=NOW) == []
         later = NOW + dt.timedelta(minutes=2)
-        assert titles(search_cards(session, "", due_now=later)) == ["The reparameterization trick"]
-        assert titles(search_cards(session, "", suspended=True)) == ["Training loop"]
-        assert len(search_cards(session, "", suspended=False)) == 2
-        assert titles(search_cards(session, "discriminator", suspended=False)) == [
+        assert titles(search_cards(loaded.sessions, "", due_now=later)) == [
+            "The reparameterization trick"
+        ]
+        assert titles(search_cards(loaded.sessions, "", suspended=True)) == ["Training loop"]
+        assert len(search_cards(loaded.sessions, "", suspended=False)) == 2
+        assert titles(search_cards(loaded.sessions, "discriminator", suspended=False)) == [
             "The discriminator"
         ]
 
@@ -191,21 +190,19 @@ def test_reimport_and_edits_keep_the_index_in_sync(loaded: Store, files: tuple[P
     )
     notes.write_text(NOTES.replace("fool the discriminator", "outwit the critic"))
     import_paths(loaded.sessions, [book, notes], NOW, no_demos)
-    with loaded.sessions() as session:
-        assert search_cards(session, "frozen") == []
-        assert titles(search_cards(session, "waits")) == ["Training loop"]
-        # The retired card's text is still indexed, but a retired card is never a hit.
-        assert search_cards(session, "epsilon") == []
-        assert [h.title for h in search_sections(session, "outwit")] == ["The adversarial game"]
-        assert search_sections(session, "fool") == []
+    assert search_cards(loaded.sessions, "frozen") == []
+    assert titles(search_cards(loaded.sessions, "waits")) == ["Training loop"]
+    # The retired card's text is still indexed, but a retired card is never a hit.
+    assert search_cards(loaded.sessions, "epsilon") == []
+    assert [h.title for h in search_sections(loaded.sessions, "outwit")] == ["The adversarial game"]
+    assert search_sections(loaded.sessions, "fool") == []
     # A direct edit of a card's text goes through the update trigger too.
     with loaded.sessions.begin() as session:
         session.execute(
             update(Card).where(Card.title == "The discriminator").values(answer="A zebra.")
         )
-    with loaded.sessions() as session:
-        assert titles(search_cards(session, "zebra")) == ["The discriminator"]
-        assert titles(search_cards(session, "probability")) == []
+    assert titles(search_cards(loaded.sessions, "zebra")) == ["The discriminator"]
+    assert titles(search_cards(loaded.sessions, "probability")) == []
 
 
 def test_related_sections_are_the_notes_closest_to_the_card(loaded: Store) -> None:
@@ -214,9 +211,9 @@ def test_related_sections_are_the_notes_closest_to_the_card(loaded: Store) -> No
     with loaded.sessions() as session:
         trick = session.get_one(Card, trick_id)
         disc = session.get_one(Card, disc_id)
-        closest = related_sections(session, trick)
+        closest = related_sections_in(session, trick)
         assert closest[0].title == "Sampling the latent vector"
-        related = related_sections(session, disc, limit=1)
+        related = related_sections_in(session, disc, limit=1)
         assert [h.title for h in related] == ["The adversarial game"]
         assert related[0].deck == "Search notes"
 
@@ -255,9 +252,8 @@ def test_existing_rows_are_indexed_by_the_migration(
     store.engine.dispose()
     command.downgrade(alembic_config(store.engine), "0001")
     command.upgrade(alembic_config(store.engine), "head")
-    with store.sessions() as session:
-        assert titles(search_cards(session, "frozen")) == ["Training loop"]
-        assert [h.title for h in search_sections(session, "outputs")] == ["The adversarial game"]
+    assert titles(search_cards(store.sessions, "frozen")) == ["Training loop"]
+    assert [h.title for h in search_sections(store.sessions, "outputs")] == ["The adversarial game"]
     store.close()
 
 

@@ -107,8 +107,7 @@ def answer(
 
 
 def document(store: Store, **filters: str) -> dict:  # type: ignore[type-arg]
-    with store.sessions() as session:
-        return stats_document(session, NOW, SETTINGS, **filters)
+    return stats_document(store.sessions, NOW, SETTINGS, **filters)
 
 
 def test_study_days_start_at_four_local() -> None:
@@ -529,8 +528,8 @@ def test_document_is_json_with_the_documented_keys(store: Store) -> None:
 
 
 def test_now_must_be_utc(store: Store) -> None:
-    with store.sessions() as session, pytest.raises(ValueError, match="UTC"):
-        stats_document(session, dt.datetime(2026, 11, 21, 12), SETTINGS)
+    with pytest.raises(ValueError, match="UTC"):
+        stats_document(store.sessions, dt.datetime(2026, 11, 21, 12), SETTINGS)
 
 
 def test_the_queries_read_indexes_not_the_review_log_table(sqlite_store: Store) -> None:
@@ -543,9 +542,9 @@ def test_the_queries_read_indexes_not_the_review_log_table(sqlite_store: Store) 
             if "review_log" in statement and not statement.startswith("EXPLAIN"):
                 plans.append((statement, parameters))
 
-        event.listen(connection, "before_cursor_execute", capture)
-        stats_document(session, NOW, SETTINGS)
-        event.remove(connection, "before_cursor_execute", capture)
+        event.listen(sqlite_store.engine, "before_cursor_execute", capture)
+        stats_document(sqlite_store.sessions, NOW, SETTINGS)
+        event.remove(sqlite_store.engine, "before_cursor_execute", capture)
         details = [
             row[3]
             for statement, parameters in plans

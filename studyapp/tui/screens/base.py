@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
 
-from sqlalchemy.orm import Session, sessionmaker
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from studyapp.tui.app import StudyApp
 
 ResultType = TypeVar("ResultType")

@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from rich.text import Text
-from sqlalchemy import select
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,11 +14,10 @@ from textual.containers import Horizontal
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Select, Static
 from textual.worker import get_current_worker
 
-from db.models import Card, Deck
 from studyapp.domain.render import render_text
 from studyapp.domain.scheduling import study_zone
 from studyapp.store.card_data import FLAG_NAMES
-from studyapp.store.search import STATES, CardHit, search_cards
+from studyapp.store.search import STATES, CardHit, filter_choices, search_cards
 from studyapp.text.formatting import shorten
 from studyapp.tui.messages import BrowserFiltersLoaded, SearchResults
 from studyapp.tui.screens.base import StudyScreen
@@ -79,24 +77,8 @@ class BrowserScreen(StudyScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="filters")
     def load_filters(self) -> None:
-        with self.study_app.store.sessions() as session:
-            decks = [
-                (deck_id, title)
-                for deck_id, title in session.execute(
-                    select(Deck.id, Deck.title)
-                    .where(Deck.id.in_(select(Card.deck_id).where(Card.retired_at.is_(None))))
-                    .order_by(Deck.title)
-                )
-            ]
-            chapters = sorted(
-                session.scalars(
-                    select(Card.chapter)
-                    .where(Card.retired_at.is_(None), Card.chapter.is_not(None))
-                    .distinct()
-                ),
-                key=str,
-            )
-        self.post_message(BrowserFiltersLoaded(decks, [c for c in chapters if c]))
+        decks, chapters = filter_choices(self.study_app.store.sessions)
+        self.post_message(BrowserFiltersLoaded(decks, chapters))
 
     def on_browser_filters_loaded(self, message: BrowserFiltersLoaded) -> None:
         deck = self.query_one("#deck", Select)
@@ -127,8 +109,7 @@ class BrowserScreen(StudyScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def search(self, query: str, filters: dict[str, Any]) -> None:
-        with self.study_app.store.sessions() as session:
-            hits = search_cards(session, query, **filters)
+        hits = search_cards(self.study_app.store.sessions, query, **filters)
         if not get_current_worker().is_cancelled:
             self.post_message(SearchResults(query, hits))
 

@@ -40,8 +40,7 @@ class CardScreen(StudyScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
-        with self.study_app.store.sessions() as session:
-            card = load_card(session, self.card_id)
+        card = load_card(self.study_app.store.sessions, self.card_id)
         self.post_message(CardLoaded(card, self.card_id))
 
     def on_card_loaded(self, message: CardLoaded) -> None:

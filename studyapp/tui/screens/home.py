@@ -88,8 +88,7 @@ class HomeScreen(StudyScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
     def refresh_overview(self) -> None:
         app = self.study_app
-        with app.store.sessions() as session:
-            overview = load_overview(session, app.now(), app.scheduler_settings)
+        overview = load_overview(app.store.sessions, app.now(), app.scheduler_settings)
         self.post_message(OverviewLoaded(overview))
 
     def on_overview_loaded(self, message: OverviewLoaded) -> None:

@@ -58,8 +58,7 @@ class NotesScreen(StudyScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load_notes(self) -> None:
-        with self.study_app.store.sessions() as session:
-            outline = load_outline(session)
+        outline = load_outline(self.study_app.store.sessions)
         self.post_message(NotesLoaded(outline))
 
     def on_notes_loaded(self, message: NotesLoaded) -> None:

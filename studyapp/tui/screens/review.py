@@ -18,7 +18,6 @@ from statistics import median
 from typing import ClassVar
 
 from rich.text import Text
-from sqlalchemy import select
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,7 +26,6 @@ from textual.widgets import Button, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from db.models import Card
 from studyapp.domain.scheduling import RATINGS, preview
 from studyapp.store import review
 from studyapp.store.card_data import CardData, load_card
@@ -116,23 +114,18 @@ class ReviewScreen(StudyScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue")
     def build_queue(self) -> None:
         app = self.study_app
-        with app.store.sessions() as session:
-            ids = review.build_queue(session, app.now(), app.scheduler_settings, self.scope)
-            states = dict(
-                session.execute(select(Card.id, Card.state).where(Card.id.in_(ids))).all()
-            )
+        ids = review.build_queue(app.store.sessions, app.now(), app.scheduler_settings, self.scope)
+        states = review.card_states(app.store.sessions, ids)
         self.post_message(QueueBuilt([(i, states[i]) for i in ids]))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def load(self, card_id: int) -> None:
-        with self.study_app.store.sessions() as session:
-            card = load_card(session, card_id)
+        card = load_card(self.study_app.store.sessions, card_id)
         self.post_message(CardLoaded(card, card_id))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="prefetch")
     def prefetch(self, card_id: int) -> None:
-        with self.study_app.store.sessions() as session:
-            card = load_card(session, card_id)
+        card = load_card(self.study_app.store.sessions, card_id)
         self.post_message(CardLoaded(card, card_id, prefetch=True))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="answer")
@@ -141,10 +134,7 @@ class ReviewScreen(StudyScreen[None]):
         log_id = review.answer(
             app.store.sessions, card.card_id, rating, app.now(), app.scheduler_settings, millis
         )
-        with app.store.sessions() as session:
-            state, due = session.execute(
-                select(Card.state, Card.due).where(Card.id == card.card_id)
-            ).one()
+        state, due = review.state_and_due(app.store.sessions, card.card_id)
         answered = Answered(log_id, card.card_id, rating, millis, card.state, state, due)
         self.post_message(AnswerRecorded(answered))
 
@@ -178,11 +168,10 @@ class ReviewScreen(StudyScreen[None]):
     def load_next_due(self) -> None:
         app = self.study_app
         now = app.now()
-        with app.store.sessions() as session:
-            candidates = [
-                review.next_due(session, now),
-                review.next_learning_due(session, now, self.scope),
-            ]
+        candidates = [
+            review.next_due(app.store.sessions, now),
+            review.next_learning_due(app.store.sessions, now, self.scope),
+        ]
         self.post_message(NextDueLoaded(min((c for c in candidates if c), default=None)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

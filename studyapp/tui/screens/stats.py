@@ -59,8 +59,7 @@ def load_document(
     from studyapp.store.statistics import stats_document
 
     settings = settings or load_scheduler_settings(store.sessions)
-    with store.sessions() as session:
-        return stats_document(session, now, settings, deck=deck, chapter=chapter)
+    return stats_document(store.sessions, now, settings, deck=deck, chapter=chapter)
 
 
 class StatsScreen(StudyScreen[None]):
