@@ -11,11 +11,7 @@ Imports neither Textual nor Keras.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import cast
@@ -26,9 +22,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.models import Card, Deck, DemoLink, Section
 from studyapp.domain.book_title import BookTitle, book_title
 from studyapp.domain.card_matching import StoredCard, plan_cards
-from studyapp.domain.parsing import SUFFIXES, ParsedCard, ParsedDeck, ParseError, read_source
-from studyapp.domain.parsing.detect import parse_source
+from studyapp.domain.parsing import ParsedDeck, ParseError
 from studyapp.domain.parsing.source import SourceText
+from studyapp.store.reading import (
+    PARALLEL_MIN_FILES,
+    DemoMatcher,
+    Prepared,
+    Target,
+    card_text,
+    collect_targets,
+    die_with_parent,
+    prepare_all,
+    read_target,
+)
+
+__all__ = ["PARALLEL_MIN_FILES", "DemoMatcher", "card_text", "die_with_parent", "import_paths"]
 
 CARDS = cast(Table, Card.__table__)
 DEMO_LINKS = cast(Table, DemoLink.__table__)
@@ -39,9 +47,6 @@ GONE = "~"
 
 def _gone(content_hash: str) -> str:
     return GONE + content_hash.removeprefix(GONE)[:63]
-
-
-DemoMatcher = Callable[[str], Sequence[str]]
 
 
 @dataclass(slots=True)
@@ -65,41 +70,6 @@ class FileReport:
         return asdict(self)
 
 
-@dataclass(frozen=True, slots=True)
-class _Target:
-    path: Path  # resolved, the key decks are stored under
-    display: str  # as the user wrote it, for messages
-
-
-def collect(paths: Iterable[str | Path]) -> tuple[list[_Target], list[FileReport], list[Path]]:
-    """Expand files and folders into the files to import.
-
-    Returns the files, a failed report for each path that holds nothing to import, and the
-    folders that were walked (decks under them whose file is gone get retired).
-    """
-    targets: list[_Target] = []
-    failures: list[FileReport] = []
-    folders: list[Path] = []
-    for raw in paths:
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
-            )
-            if not found:
-                failures.append(
-                    _failed(str(raw), "folder holds no markdown (.md, .markdown, .txt)")
-                )
-            folders.append(path.resolve())
-            targets += [_Target(p.resolve(), str(p)) for p in found]
-        elif path.exists():
-            targets.append(_Target(path.resolve(), str(raw)))
-        else:
-            failures.append(_failed(str(raw), "no such file or folder"))
-    unique = list({t.path: t for t in targets}.values())
-    return unique, failures, folders
-
-
 def _failed(path: str, message: str, line: int | None = None) -> FileReport:
     text = str(ParseError(path, message, line))
     return FileReport(path=path, status="failed", errors=1, messages=[text])
@@ -113,13 +83,14 @@ def import_paths(
 ) -> list[FileReport]:
     """Import files and folders; one report per file, failures included, never raising for
     bad input."""
-    targets, reports, folders = collect(paths)
+    targets, unusable, folders = collect_targets(paths)
+    reports = [_failed(path, message) for path, message in unusable]
     with sessions() as session:
         known = dict(session.execute(select(Deck.source_path, Deck.content_hash)).all())
     # Reading and hashing is cheap and decides what needs parsing at all.
-    read: list[_Prepared | SourceText] = [_read(t, known.get(str(t.path))) for t in targets]
+    read: list[Prepared | SourceText] = [read_target(t, known.get(str(t.path))) for t in targets]
     sources = [item for item in read if isinstance(item, SourceText)]
-    parsed = _prepare_all(sources, match_demos)
+    parsed = prepare_all(sources, match_demos)
     for target, item in zip(targets, read, strict=True):
         prepared = next(parsed) if isinstance(item, SourceText) else item
         reports.append(_import_prepared(sessions, target, prepared, now))
@@ -128,111 +99,8 @@ def import_paths(
     return reports
 
 
-def _catalogue_matcher() -> DemoMatcher:
-    from studyapp.demos.matching import match_demos
-
-    return match_demos
-
-
-@dataclass(slots=True)
-class _Prepared:
-    """A file read, hashed, parsed and matched against the demo catalogue: everything an
-    import does before it touches the database, so it can run in another process."""
-
-    content_hash: str = ""
-    unchanged: bool = False
-    parsed: ParsedDeck | None = None
-    automatic: list[tuple[str, ...]] = field(default_factory=list)  # per card
-    error: ParseError | None = None
-    note: str | None = None  # said in the file's report (the parsing process died, ...)
-
-
-def _read(target: _Target, known_hash: str | None) -> _Prepared | SourceText:
-    try:
-        source = read_source(target.path, target.display)
-    except ParseError as error:
-        return _Prepared(error=error)
-    if source.content_hash == known_hash:
-        return _Prepared(source.content_hash, unchanged=True)
-    return source
-
-
-def _prepare(source: SourceText, match_demos: DemoMatcher | None) -> _Prepared:
-    try:
-        parsed = parse_source(source)
-    except ParseError as error:
-        return _Prepared(error=error)
-    except (RecursionError, MemoryError, ValueError, IndexError, KeyError, TypeError) as error:
-        # A parser bug on one file must not lose the import of every other file.
-        return _Prepared(error=ParseError(source.path, f"could not parse: {error!r}"))
-    matcher = match_demos or _catalogue_matcher()
-    automatic = [
-        () if card.demo_names else tuple(matcher(card_text(card))) for card in parsed.cards
-    ]
-    return _Prepared(source.content_hash, parsed=parsed, automatic=automatic)
-
-
-def _prepare_with_catalogue(source: SourceText) -> _Prepared:
-    return _prepare(source, None)
-
-
-# Below this many files to parse, a second process costs more to start than it saves.
-PARALLEL_MIN_FILES = 24
-
-
-def _prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> Iterator[_Prepared]:
-    """Parsed files in order. A large import parses in a second process while this one
-    writes to the database, so both cores work; a small one, or one with a custom matcher
-    (which may not cross a process boundary), parses here. If the second process dies, the
-    rest is parsed here, and the next file's report says so."""
-    if match_demos is not None or len(sources) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
-        for source in sources:
-            yield _prepare(source, match_demos)
-        return
-    # "spawn": the parent may run threads (the TUI's workers), which fork does not survive.
-    context = multiprocessing.get_context("spawn")
-    done = 0
-    try:
-        with ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=die_with_parent
-        ) as pool:
-            for prepared in pool.map(_prepare_with_catalogue, sources, chunksize=4):
-                done += 1
-                yield prepared
-    except BrokenProcessPool as error:
-        note: str | None = (
-            f"the parsing process stopped ({error or 'killed'}); parsed the rest in-process"
-        )
-        for source in sources[done:]:
-            prepared = _prepare(source, None)
-            prepared.note, note = note, None
-            yield prepared
-
-
-def die_with_parent() -> None:
-    """In the parsing process: be killed when the importing process dies (SIGKILL included),
-    so no orphan keeps parsing forever. Linux only (prctl); elsewhere the pool's own
-    shutdown covers a normal exit."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def card_text(card: ParsedCard) -> str:
-    """What automatic demo linking reads of a card."""
-    return f"{card.title or ''}\n{card.question}\n{card.answer}\n{card.context}"
-
-
 def _import_prepared(
-    sessions: sessionmaker[Session], target: _Target, prepared: _Prepared, now: dt.datetime
+    sessions: sessionmaker[Session], target: Target, prepared: Prepared, now: dt.datetime
 ) -> FileReport:
     if prepared.error is not None:
         return _failed(target.display, prepared.error.message, prepared.error.line)
@@ -254,7 +122,7 @@ def _import_prepared(
     return report
 
 
-def _unchanged(sessions: sessionmaker[Session], target: _Target) -> FileReport:
+def _unchanged(sessions: sessionmaker[Session], target: Target) -> FileReport:
     with sessions() as session:
         deck = session.scalars(select(Deck).where(Deck.source_path == str(target.path))).one()
         count = session.scalar(
@@ -270,7 +138,7 @@ def _unchanged(sessions: sessionmaker[Session], target: _Target) -> FileReport:
 
 
 def _sync(
-    session: Session, source_path: str, prepared: _Prepared, now: dt.datetime, report: FileReport
+    session: Session, source_path: str, prepared: Prepared, now: dt.datetime, report: FileReport
 ) -> None:
     parsed, content_hash = prepared.parsed, prepared.content_hash
     assert parsed is not None
@@ -446,7 +314,7 @@ def _replace_sections(session: Session, deck_id: int, parsed: ParsedDeck) -> lis
 def _replace_demo_links(
     session: Session,
     deck_id: int,
-    prepared: _Prepared,
+    prepared: Prepared,
     section_ids: list[int],
     links: list[tuple[int | None, str, tuple[str, ...]]],
     new_ids: dict[str, int],

@@ -193,19 +193,19 @@ def crash_on_marker(source):  # type: ignore[no-untyped-def]
     """Stands in for the parsing process's work: dies on a marked file."""
     import os
 
-    from studyapp.store.library import _prepare
+    from studyapp.store.reading import prepare
 
     if "CRASH-THE-PARSER" in source.text:
         os._exit(3)
-    return _prepare(source, None)
+    return prepare(source, None)
 
 
 def test_when_the_parsing_process_dies_the_import_goes_on_here_and_says_so(
     sqlite_store: Store, tmp_path: Path, now: dt.datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from studyapp.store import library
+    from studyapp.store import library, reading
 
-    monkeypatch.setattr(library, "_prepare_with_catalogue", crash_on_marker)
+    monkeypatch.setattr(reading, "prepare_with_catalogue", crash_on_marker)
     folder = tmp_path / "many"
     folder.mkdir()
     total = library.PARALLEL_MIN_FILES + 4
@@ -221,16 +221,16 @@ def test_when_the_parsing_process_dies_the_import_goes_on_here_and_says_so(
 def test_a_parser_bug_on_one_file_fails_only_that_file(
     sqlite_store: Store, tmp_path: Path, now: dt.datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from studyapp.store import library
+    from studyapp.store import library, reading
 
-    real = library.parse_source
+    real = reading.parse_source
 
     def flaky(source):  # type: ignore[no-untyped-def]
         if "boom" in source.text:
             raise IndexError("list index out of range")
         return real(source)
 
-    monkeypatch.setattr(library, "parse_source", flaky)
+    monkeypatch.setattr(reading, "parse_source", flaky)
     (tmp_path / "a.md").write_text("# A\n\nq1 :: a1\n")
     (tmp_path / "b.md").write_text("# B\n\nboom :: here\n")
     (tmp_path / "c.md").write_text("# C\n\nq3 :: a3\n")
@@ -253,7 +253,7 @@ def test_the_parsing_process_dies_with_its_parent(tmp_path: Path) -> None:
     code = (
         "import multiprocessing, os, sys, time\n"
         "from concurrent.futures import ProcessPoolExecutor\n"
-        "from studyapp.store.library import die_with_parent\n"
+        "from studyapp.store.reading import die_with_parent\n"
         "pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn'),"
         " initializer=die_with_parent)\n"
         "print(pool.submit(os.getpid).result(), flush=True)\n"

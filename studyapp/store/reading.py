@@ -1,0 +1,161 @@
+"""Reading files for an import: expanding folders, hashing, parsing and matching demo
+keywords, everything an import does before it touches the database.
+
+A large import parses in a second process (which dies with its parent) while the first
+writes; if that process dies, the rest is parsed here and the report says so. A parser bug on
+one file fails that file only. Imports no UI and no database code.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studyapp.domain.parsing import SUFFIXES, ParsedCard, ParsedDeck, ParseError, read_source
+from studyapp.domain.parsing.detect import parse_source
+from studyapp.domain.parsing.source import SourceText
+
+DemoMatcher = Callable[[str], Sequence[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    path: Path  # resolved, the key decks are stored under
+    display: str  # as the user wrote it, for messages
+
+
+def collect_targets(
+    paths: Iterable[str | Path],
+) -> tuple[list[Target], list[tuple[str, str]], list[Path]]:
+    """Expand files and folders into the files to import.
+
+    Returns the files, (path, message) for each path that holds nothing to import, and the
+    folders that were walked (decks under them whose file is gone get retired).
+    """
+    targets: list[Target] = []
+    failures: list[tuple[str, str]] = []
+    folders: list[Path] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+            )
+            if not found:
+                failures.append((str(raw), "folder holds no markdown (.md, .markdown, .txt)"))
+            folders.append(path.resolve())
+            targets += [Target(p.resolve(), str(p)) for p in found]
+        elif path.exists():
+            targets.append(Target(path.resolve(), str(raw)))
+        else:
+            failures.append((str(raw), "no such file or folder"))
+    unique = list({t.path: t for t in targets}.values())
+    return unique, failures, folders
+
+
+def _catalogue_matcher() -> DemoMatcher:
+    from studyapp.demos.matching import match_demos
+
+    return match_demos
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A file read, hashed, parsed and matched against the demo catalogue: everything an
+    import does before it touches the database, so it can run in another process."""
+
+    content_hash: str = ""
+    unchanged: bool = False
+    parsed: ParsedDeck | None = None
+    automatic: list[tuple[str, ...]] = field(default_factory=list)  # per card
+    error: ParseError | None = None
+    note: str | None = None  # said in the file's report (the parsing process died, ...)
+
+
+def read_target(target: Target, known_hash: str | None) -> Prepared | SourceText:
+    try:
+        source = read_source(target.path, target.display)
+    except ParseError as error:
+        return Prepared(error=error)
+    if source.content_hash == known_hash:
+        return Prepared(source.content_hash, unchanged=True)
+    return source
+
+
+def prepare(source: SourceText, match_demos: DemoMatcher | None) -> Prepared:
+    try:
+        parsed = parse_source(source)
+    except ParseError as error:
+        return Prepared(error=error)
+    except (RecursionError, MemoryError, ValueError, IndexError, KeyError, TypeError) as error:
+        # A parser bug on one file must not lose the import of every other file.
+        return Prepared(error=ParseError(source.path, f"could not parse: {error!r}"))
+    matcher = match_demos or _catalogue_matcher()
+    automatic = [
+        () if card.demo_names else tuple(matcher(card_text(card))) for card in parsed.cards
+    ]
+    return Prepared(source.content_hash, parsed=parsed, automatic=automatic)
+
+
+def prepare_with_catalogue(source: SourceText) -> Prepared:
+    return prepare(source, None)
+
+
+# Below this many files to parse, a second process costs more to start than it saves.
+PARALLEL_MIN_FILES = 24
+
+
+def prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> Iterator[Prepared]:
+    """Parsed files in order. A large import parses in a second process while this one
+    writes to the database, so both cores work; a small one, or one with a custom matcher
+    (which may not cross a process boundary), parses here. If the second process dies, the
+    rest is parsed here, and the next file's report says so."""
+    if match_demos is not None or len(sources) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+        for source in sources:
+            yield prepare(source, match_demos)
+        return
+    # "spawn": the parent may run threads (the TUI's workers), which fork does not survive.
+    context = multiprocessing.get_context("spawn")
+    done = 0
+    try:
+        with ProcessPoolExecutor(
+            max_workers=1, mp_context=context, initializer=die_with_parent
+        ) as pool:
+            for prepared in pool.map(prepare_with_catalogue, sources, chunksize=4):
+                done += 1
+                yield prepared
+    except BrokenProcessPool as error:
+        note: str | None = (
+            f"the parsing process stopped ({error or 'killed'}); parsed the rest in-process"
+        )
+        for source in sources[done:]:
+            prepared = prepare(source, None)
+            prepared.note, note = note, None
+            yield prepared
+
+
+def die_with_parent() -> None:
+    """In the parsing process: be killed when the importing process dies (SIGKILL included),
+    so no orphan keeps parsing forever. Linux only (prctl); elsewhere the pool's own
+    shutdown covers a normal exit."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def card_text(card: ParsedCard) -> str:
+    """What automatic demo linking reads of a card."""
+    return f"{card.title or ''}\n{card.question}\n{card.answer}\n{card.context}"
