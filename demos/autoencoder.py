@@ -25,16 +25,14 @@ from typing import Any
 import numpy as np
 
 from demos.data import ImageData
-from demos.entrypoint import DemoRun, DemoSpec, run
+from demos.entrypoint import DemoSpec, TrainingRun, run
 from demos.figures import image_grid, latent_scatter
-from demos.options import TrainingDefaults
+from studyapp.demos.catalogue import demo_by_module
 
-NAME = "autoencoder"
 IMAGE_SHAPE = (32, 32, 1)
 EMBEDDING_DIM = 2
 #: Feature-map shape where the encoder flattens and the decoder un-flattens (32 / 2**3 = 4).
 SHAPE_BEFORE_FLATTENING = (4, 4, 128)
-DEFAULTS = TrainingDefaults(epochs=3, batch_size=100, quick_epochs=3, quick_steps_per_epoch=15)
 #: How many test images the latent-space plot shows (the book uses 5,000).
 LATENT_PLOT_EXAMPLES = 5000
 SAMPLE_GRID = (3, 6)  # rows, columns: the book's 6×3 grid of decoded samples
@@ -85,7 +83,7 @@ def build_autoencoder() -> tuple[Any, Any, Any]:
 
 
 def write_latent_artifacts(
-    demo: DemoRun,
+    demo: TrainingRun,
     data: ImageData,
     *,
     embeddings: np.ndarray,
@@ -127,10 +125,10 @@ def write_latent_artifacts(
     )
 
 
-def train(demo: DemoRun) -> dict[str, float]:
+def train(demo: TrainingRun) -> dict[str, float]:
     import keras
 
-    data = demo.load_images("fashion_mnist", IMAGE_SHAPE, labelled=None)
+    data = demo.load_images(IMAGE_SHAPE, labelled=None)
     x_train, x_test = scale_images(data.x_train), scale_images(data.x_test)
     autoencoder, encoder, decoder = build_autoencoder()
     autoencoder.compile(optimizer=keras.optimizers.Adam(), loss="binary_crossentropy")
@@ -159,10 +157,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="Convolutional autoencoder on Fashion-MNIST (Generative Deep Learning, chapter 3)",
-    dataset="fashion_mnist",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
 )
 

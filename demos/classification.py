@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from demos.data import ImageData
-from demos.entrypoint import DemoRun
+from demos.entrypoint import TrainingRun
 from demos.figures import confusion_matrix, confusion_matrix_plot
 
 
@@ -22,7 +22,7 @@ def scale_images(images: np.ndarray) -> np.ndarray:
 
 
 def report_classifier(
-    run: DemoRun, model: Any, data: ImageData, *, batch_size: int = 1000
+    run: TrainingRun, model: Any, data: ImageData, *, batch_size: int = 1000
 ) -> dict[str, float]:
     """Test accuracy and loss, confusion matrix PNG and metrics JSON; returns the metrics."""
     assert data.y_test is not None

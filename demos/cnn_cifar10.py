@@ -38,21 +38,18 @@ from typing import Any
 
 import numpy as np
 
-from demos.entrypoint import DemoRun, DemoSpec, run
-from demos.options import TrainingDefaults
+from demos.entrypoint import DemoSpec, TrainingRun, run
+from studyapp.demos.catalogue import demo_by_module
 
-NAME = "cnn-cifar10"
 INPUT_SHAPE = (32, 32, 3)
 NUM_CLASSES = 10
 #: The book's settings, which the optimised loop scales from.
 BOOK_BATCH_SIZE = 32
 BOOK_LEARNING_RATE = 5e-4
-BATCH_SIZE = 256
+#: The catalogue's batch size for this demo (256): the optimised loop's, see above.
+BATCH_SIZE = demo_by_module(__spec__.name).training.batch_size
 #: Parameter count of the book's model; a test asserts the model still has it.
 PARAMETERS = 592_554
-DEFAULTS = TrainingDefaults(
-    epochs=10, batch_size=BATCH_SIZE, quick_epochs=3, quick_steps_per_epoch=10
-)
 
 
 def build_model(
@@ -130,10 +127,10 @@ def training_input(
     return dataset, {"shuffle": False}
 
 
-def train(demo: DemoRun) -> dict[str, float]:
+def train(demo: TrainingRun) -> dict[str, float]:
     from demos.classification import report_classifier, scale_images
 
-    data = demo.load_images("cifar10", INPUT_SHAPE)
+    data = demo.load_images(INPUT_SHAPE)
     assert data.y_train is not None and data.y_test is not None
     batch_size = demo.options.batch_size
     x, fit_kwargs = training_input(
@@ -155,10 +152,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="Convolutional neural network on CIFAR-10 (Generative Deep Learning, chapter 2)",
-    dataset="cifar10",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
 )
 

@@ -33,11 +33,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from demos import gan
-from demos.data import is_image_folder, scale_to_tanh_range
-from demos.entrypoint import DemoRun, DemoSpec, last_epoch_metrics, run
-from demos.options import TrainingDefaults
+from demos.entrypoint import DemoSpec, TrainingRun, last_epoch_metrics, run
+from demos.image_data import scale_to_tanh_range
+from demos.local_images import is_image_folder
+from studyapp.demos.catalogue import demo_by_module
 
-NAME = "dcgan"
 Z_DIM = 100
 CHANNELS = 1
 #: Fashion-MNIST is padded to 32×32 like in chapter 3; image folders train at the book's 64×64.
@@ -48,7 +48,6 @@ ADAM_BETA_1 = 0.5
 ADAM_BETA_2 = 0.999
 NOISE_PARAM = 0.1
 #: The book runs 300 epochs over 40,000 LEGO images; Fashion-MNIST has 60,000 simpler images.
-DEFAULTS = TrainingDefaults(epochs=25, batch_size=128, quick_epochs=3, quick_steps_per_epoch=8)
 SAMPLE_GRID = (3, 10)  # rows, columns, as in the book
 
 
@@ -218,9 +217,9 @@ def build_dcgan(
     return DCGAN(discriminator, generator, name="dcgan"), discriminator, generator
 
 
-def train(demo: DemoRun) -> dict[str, float]:
+def train(demo: TrainingRun) -> dict[str, float]:
     size = image_size_for(demo.options.data)
-    data = demo.load_images("fashion_mnist", (size, size, CHANNELS), labelled=False)
+    data = demo.load_images((size, size, CHANNELS), labelled=False)
     dcgan, _, generator = build_dcgan(size, seed=demo.options.seed)
     dcgan.compile(jit_compile=demo.plan.jit_compile)
     history = demo.fit(dcgan, scale_to_tanh_range(data.x_train), loss_key="d_loss")
@@ -237,10 +236,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="Deep convolutional GAN (Generative Deep Learning, chapter 4)",
-    dataset="fashion_mnist",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
 )
 

@@ -79,6 +79,8 @@ class DevicePlan:
         return {
             "backend": self.backend,
             "devices": [d.name for d in self.devices],
+            "replicas": len(self.devices),
+            "jit": self.jit_compile,
             "accelerator": self.accelerator,
             "precision": self.precision,
             "precision_reason": self.precision_reason,

@@ -45,12 +45,12 @@ from typing import Any
 
 import numpy as np
 
-from demos.data import is_image_folder
-from demos.entrypoint import DemoRun, DemoSpec, run
+from demos.entrypoint import DemoSpec, TrainingRun, run
 from demos.figures import image_grid
-from demos.options import TrainingDefaults, positive_int
+from demos.local_images import is_image_folder
+from demos.options import positive_int
+from studyapp.demos.catalogue import demo_by_module
 
-NAME = "diffusion"
 FASHION_IMAGE_SHAPE = (32, 32, 1)
 FOLDER_IMAGE_SHAPE = (64, 64, 3)
 NOISE_EMBEDDING_SIZE = 32
@@ -63,7 +63,6 @@ EMA = 0.999
 LEARNING_RATE = 1e-3
 WEIGHT_DECAY = 1e-4
 DIFFUSION_STEPS = 20
-DEFAULTS = TrainingDefaults(epochs=50, batch_size=64, quick_epochs=3, quick_steps_per_epoch=8)
 SAMPLE_GRID = (2, 10)
 STRIP_IMAGES = 4
 STRIP_COLUMNS = 10
@@ -272,12 +271,12 @@ def ema_callback() -> Any:
     return ExponentialMovingAverage()
 
 
-def train(demo: DemoRun) -> dict[str, float]:
+def train(demo: TrainingRun) -> dict[str, float]:
     import keras
 
     options = demo.options
     shape = image_shape_for(options.data)
-    data = demo.load_images("fashion_mnist", shape, labelled=False)
+    data = demo.load_images(shape, labelled=False)
     images = data.x_train.astype("float32") / 255.0
     mean = images.mean(axis=(0, 1, 2))
     variance = images.var(axis=(0, 1, 2))
@@ -323,10 +322,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="Denoising diffusion model with a U-Net (Generative Deep Learning, chapter 8)",
-    dataset="fashion_mnist",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
     add_arguments=add_arguments,
 )

@@ -36,12 +36,12 @@ from typing import Any
 
 import numpy as np
 
-from demos.data import scale_to_tanh_range
-from demos.entrypoint import DemoRun, DemoSpec, last_epoch_metrics, run
+from demos.entrypoint import DemoSpec, TrainingRun, last_epoch_metrics, run
 from demos.figures import image_grid
-from demos.options import TrainingDefaults, positive_int
+from demos.image_data import scale_to_tanh_range
+from demos.options import positive_int
+from studyapp.demos.catalogue import demo_by_module
 
-NAME = "ebm"
 IMAGE_SIZE = 32
 CHANNELS = 1
 STEP_SIZE = 10.0
@@ -53,7 +53,6 @@ BUFFER_SIZE = 8192
 #: Share of each batch of buffer samples restarted from uniform noise.
 RESTART_PROBABILITY = 0.05
 LEARNING_RATE = 1e-4
-DEFAULTS = TrainingDefaults(epochs=60, batch_size=128, quick_epochs=3, quick_steps_per_epoch=8)
 #: Langevin steps for the final samples (the book uses 1,000) and for a --quick run.
 GENERATION_STEPS = 1000
 QUICK_GENERATION_STEPS = 200
@@ -221,11 +220,11 @@ def generate(
     return np.asarray(images), np.stack(stages)
 
 
-def train(demo: DemoRun) -> dict[str, float]:
+def train(demo: TrainingRun) -> dict[str, float]:
     import keras
 
     options = demo.options
-    data = demo.load_images("mnist", (IMAGE_SIZE, IMAGE_SIZE, CHANNELS), labelled=False)
+    data = demo.load_images((IMAGE_SIZE, IMAGE_SIZE, CHANNELS), labelled=False)
     langevin_steps = int(options.extra.get("langevin_steps", LANGEVIN_STEPS))
     # A quick run's buffer is never filled by 24 batches anyway; a smaller one costs less.
     buffer_size = BUFFER_SIZE if options.max_steps_per_epoch is None else 1024
@@ -259,10 +258,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="Energy-based model with Langevin sampling (Generative Deep Learning, chapter 7)",
-    dataset="mnist",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
     add_arguments=add_arguments,
 )

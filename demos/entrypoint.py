@@ -5,9 +5,11 @@ backend (KERAS_BACKEND must be set before keras is first imported), fail fast on
 choose devices and precision, seed, emit `device`, call the demo's `train`, emit `done`; and
 turn any uncaught failure into an `error` event and a non-zero exit status.
 
-`DemoRun` is what a demo's `train` function receives: the options, the device plan, and small
-services (load data and emit `dataset`, make the progress callback, fit a model the way every
-demo does, save and announce artifacts).
+A `DemoSpec` is the demo's entry in the catalogue (`studyapp/demos/catalogue.toml`: its name,
+title, dataset and training defaults, found by the program's module name) and its code.
+`TrainingRun` is what a demo's `train` function receives: the options, the device plan, and
+small services (load data and emit `dataset`, make the progress callback, fit a model the way
+every demo does, save and announce artifacts).
 
 This module must not import keras, tensorflow or numpy at import time: demo modules import it
 before the backend is chosen.
@@ -30,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 from demos.data import DatasetUnavailable, check_available
 from demos.device import DevicePlan, apply_plan, plan_devices, visible_devices
 from demos.events import EventWriter, claim_stdout, to_json_value
-from demos.options import DemoOptions, OptionsError, TrainingDefaults, parse_options
+from demos.options import DemoOptions, OptionsError, parse_options
+from studyapp.demos.catalogue import DemoInfo, TrainingDefaults
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,15 +56,12 @@ class BackendUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class DemoSpec:
-    """A demo as the entry point sees it."""
+    """A demo as the entry point sees it: its catalogue entry and its code."""
 
-    name: str
-    """Hyphenated, as in the catalogue: "cnn-cifar10"."""
-    title: str
-    dataset: str
-    """Key of the Keras dataset it trains on, checked before the backend is imported."""
-    defaults: TrainingDefaults
-    train: Callable[[DemoRun], Mapping[str, float]]
+    info: DemoInfo
+    """The demo's entry in the catalogue. A program finds its own with
+    `demo_by_module(__spec__.name)`: under `python -m` its `__name__` is "__main__"."""
+    train: Callable[[TrainingRun], Mapping[str, float]]
     """Trains, writes artifacts, returns the final metrics for the `done` event."""
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
     """Adds the demo's own options (values in `DemoOptions.extra`); None for none."""
@@ -69,11 +69,33 @@ class DemoSpec:
     """Fails fast (`DatasetUnavailable`) on `--data` it cannot load, before the backend is
     imported; None checks the Keras dataset `dataset`. For demos whose data is not one."""
 
+    @property
+    def name(self) -> str:
+        """Hyphenated, as in the catalogue: "cnn-cifar10"."""
+        return self.info.name
 
-class DemoRun:
-    """The services a demo's `train` function uses."""
+    @property
+    def title(self) -> str:
+        return self.info.long_title
 
-    def __init__(self, options: DemoOptions, plan: DevicePlan, events: EventWriter) -> None:
+    @property
+    def dataset(self) -> str:
+        """What `--data auto` loads (a Keras dataset key for the image demos), checked before
+        the backend is imported."""
+        return self.info.dataset_key
+
+    @property
+    def defaults(self) -> TrainingDefaults:
+        return self.info.training
+
+
+class TrainingRun:
+    """The services a demo's `train` function uses for one run."""
+
+    def __init__(
+        self, info: DemoInfo, options: DemoOptions, plan: DevicePlan, events: EventWriter
+    ) -> None:
+        self.info = info
         self.options = options
         self.plan = plan
         self.events = events
@@ -83,9 +105,10 @@ class DemoRun:
         return self.options.out
 
     def load_images(
-        self, key: str, shape: tuple[int, int, int], *, labelled: bool | None = True
+        self, shape: tuple[int, int, int], *, labelled: bool | None = True
     ) -> ImageData:
-        """Load the demo's data for `--data`, cut it down for capped runs, emit `dataset`."""
+        """Load the demo's Keras dataset (its `dataset_key`) for `--data`, fitted to `shape`,
+        cut down for capped runs; emit `dataset`."""
         from demos.data import load_images
 
         options = self.options
@@ -93,9 +116,11 @@ class DemoRun:
         if options.max_steps_per_epoch is not None:
             train_limit = options.max_steps_per_epoch * options.batch_size
             test_limit = QUICK_TEST_EXAMPLES
-        data = load_images(key, options.data, shape, labelled=labelled, limit=train_limit)
+        data = load_images(
+            self.info.dataset_key, options.data, shape, labelled=labelled, limit=train_limit
+        )
         data = data.head(train_limit, test_limit)
-        self.events.emit("dataset", **data.event_fields())
+        self.events.write(data.dataset_event())
         return data
 
     def progress_callback(self, *, loss_key: str = "loss") -> EventCallback:
@@ -193,7 +218,7 @@ def run(spec: DemoSpec, argv: Sequence[str] | None = None) -> int:
         plan = _prepare_backend(options)
         options.out.mkdir(parents=True, exist_ok=True)
         events.emit("device", **plan.as_event())
-        metrics = spec.train(DemoRun(options, plan, events))
+        metrics = spec.train(TrainingRun(spec.info, options, plan, events))
         events.emit(
             "done",
             metrics=dict(metrics),

@@ -1,10 +1,10 @@
 """The demo's side of the event protocol: one JSON object per line on stdout.
 
-The app's runner reads a demo's stdout line by line and parses every line as JSON, so nothing
-but events may ever reach file descriptor 1. `claim_stdout` makes that true for the whole
-process (Python prints, C++ logging, Keras progress bars all end up on stderr) and hands back a
-private stream for the events. `EventWriter` writes the event types of the design
-(`device`, `dataset`, `progress`, `epoch`, `artifact`, `done`, `error`) and throttles progress.
+The app's runner reads a demo's stdout line by line and parses every line as an event, so
+nothing but events may ever reach file descriptor 1. `claim_stdout` makes that true for the
+whole process (Python prints, C++ logging, Keras progress bars all end up on stderr) and hands
+back a private stream for the events. `EventWriter` writes the events of
+`studyapp.demos.protocol`, the schema both ends share, and throttles progress.
 
 This module must not import keras, tensorflow or numpy: it is imported before the backend is
 chosen, and the app's tests exercise it without a deep-learning stack. Numpy scalars and arrays
@@ -13,16 +13,16 @@ are still serialised, by duck typing (`.item()` / `.tolist()`).
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
-#: The event types of the protocol, in the order a successful run first emits them.
-EVENT_TYPES = ("device", "dataset", "progress", "epoch", "artifact", "done", "error")
+from studyapp.demos.protocol import EVENT_TYPES, ErrorEvent, Event, encode, event_from_dict
+from studyapp.demos.protocol import json_value as to_json_value
+
+__all__ = ["DEFAULT_PROGRESS_RATE", "EVENT_TYPES", "EventWriter", "claim_stdout", "to_json_value"]
 
 #: At most this many progress events per second; the UI redraws no faster and a flood of
 #: lines would only cost the runner parsing time.
@@ -43,32 +43,6 @@ def claim_stdout() -> TextIO:
     return os.fdopen(event_fd, "w", encoding="utf-8", buffering=1)
 
 
-def to_json_value(value: Any) -> Any:
-    """Turn `value` into something `json.dumps` accepts, without importing numpy.
-
-    Non-finite floats become None, because NaN and Infinity are not JSON and a strict parser
-    in the runner would reject the whole line.
-    """
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): to_json_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [to_json_value(v) for v in value]
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    # numpy scalars, 0-d arrays and backend tensors on the host all have .item() / .tolist().
-    if hasattr(value, "ndim") and getattr(value, "ndim", 1) == 0 and hasattr(value, "item"):
-        return to_json_value(value.item())
-    if hasattr(value, "tolist"):
-        return to_json_value(value.tolist())
-    if hasattr(value, "item"):
-        return to_json_value(value.item())
-    return str(value)
-
-
 class EventWriter:
     """Writes protocol events as JSON lines to one stream.
 
@@ -87,13 +61,16 @@ class EventWriter:
         self._clock = clock
         self._last_progress: float | None = None
 
-    def emit(self, event: str, **fields: Any) -> None:
+    def write(self, event: Event) -> None:
         """Write one event line and flush it, so the runner sees it immediately."""
-        if event not in EVENT_TYPES:
-            raise ValueError(f"unknown event type {event!r}; expected one of {EVENT_TYPES}")
-        payload = {"event": event, **{k: to_json_value(v) for k, v in fields.items()}}
-        self._stream.write(json.dumps(payload, allow_nan=False) + "\n")
+        self._stream.write(encode(event) + "\n")
         self._stream.flush()
+
+    def emit(self, event: str, **fields: Any) -> None:
+        """Write the event of kind `event` with `fields`, as the protocol reads them back
+        (numpy values become JSON; a field the schema does not name rides as `extra`).
+        An unknown kind raises `ValueError`."""
+        self.write(event_from_dict(to_json_value({"event": event, **fields})))
 
     def progress(
         self,
@@ -133,4 +110,4 @@ class EventWriter:
 
     def error(self, message: str) -> None:
         """Emit an `error` event; the message is what the user will read, so keep it one line."""
-        self.emit("error", message=" ".join(str(message).split()))
+        self.write(ErrorEvent(" ".join(str(message).split())))

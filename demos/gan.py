@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from demos.entrypoint import DemoRun
+from demos.entrypoint import TrainingRun
 
 
 def stride2_blocks(image_size: int) -> int:
@@ -66,7 +66,7 @@ def generate_samples(generator: Any, count: int, *, z_dim: int, seed: int) -> np
 
 
 def write_samples(
-    demo: DemoRun,
+    demo: TrainingRun,
     generator: Any,
     *,
     z_dim: int,
@@ -75,6 +75,6 @@ def write_samples(
     array: bool = True,
 ) -> None:
     """Draw a `grid` (rows, columns) of samples with the run's seed and save them
-    (`DemoRun.save_samples`)."""
+    (`TrainingRun.save_samples`)."""
     samples = generate_samples(generator, grid[0] * grid[1], z_dim=z_dim, seed=demo.options.seed)
     demo.save_samples(samples, columns=grid[1], title=title, array=array)

@@ -31,9 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from demos.entrypoint import DemoRun, DemoSpec, run
+from demos.entrypoint import DemoSpec, TrainingRun, run
 from demos.figures import attention_map
-from demos.options import TrainingDefaults
 from demos.text_data import check_text_data, tokenize
 from demos.text_generation import (
     add_arguments,
@@ -41,8 +40,8 @@ from demos.text_generation import (
     load_training_text,
     write_text_artifacts,
 )
+from studyapp.demos.catalogue import demo_by_module
 
-NAME = "gpt"
 VOCAB_SIZE = 10_000
 MAX_LEN = 80
 EMBEDDING_DIM = 256
@@ -50,7 +49,6 @@ KEY_DIM = 256
 N_HEADS = 2
 FEED_FORWARD_DIM = 256
 DROPOUT_RATE = 0.1
-DEFAULTS = TrainingDefaults(epochs=5, batch_size=32, quick_epochs=3, quick_steps_per_epoch=10)
 GENERATED_WORDS = 80
 #: Tokens shown in the attention picture (a longer text makes unreadable labels).
 ATTENTION_TOKENS = 24
@@ -171,10 +169,8 @@ def build_gpt(vocab_size: int = VOCAB_SIZE, max_len: int = MAX_LEN) -> tuple[Any
     return gpt, keras.Model(inputs, [outputs, attention_scores], name="gpt_with_attention")
 
 
-def train(demo: DemoRun) -> dict[str, float]:
-    text = load_training_text(
-        demo, stands_in_for="wine-reviews", vocab_size=VOCAB_SIZE, max_len=MAX_LEN
-    )
+def train(demo: TrainingRun) -> dict[str, float]:
+    text = load_training_text(demo, vocab_size=VOCAB_SIZE, max_len=MAX_LEN)
     gpt, attention_model = build_gpt(len(text.vocabulary))
     metrics, texts = fit_and_generate(demo, gpt, text, max_tokens=GENERATED_WORDS, window=MAX_LEN)
     # The attention picture: one generated text (the coolest temperature reads best), cut short.
@@ -195,10 +191,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="A small GPT: decoder-only transformer (Generative Deep Learning, chapter 9)",
-    dataset="wine-reviews",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
     add_arguments=add_arguments,
     check_data=check_text_data,

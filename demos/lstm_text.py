@@ -26,8 +26,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from demos.entrypoint import DemoRun, DemoSpec, run
-from demos.options import TrainingDefaults
+from demos.entrypoint import DemoSpec, TrainingRun, run
 from demos.text_data import check_text_data
 from demos.text_generation import (
     add_arguments,
@@ -35,13 +34,12 @@ from demos.text_generation import (
     load_training_text,
     write_text_artifacts,
 )
+from studyapp.demos.catalogue import demo_by_module
 
-NAME = "lstm-text"
 VOCAB_SIZE = 10_000
 MAX_LEN = 200
 EMBEDDING_DIM = 100
 N_UNITS = 128
-DEFAULTS = TrainingDefaults(epochs=25, batch_size=32, quick_epochs=3, quick_steps_per_epoch=10)
 #: Words generated after the prompt (the book's TextGenerator writes up to 100).
 GENERATED_WORDS = 100
 
@@ -58,10 +56,8 @@ def build_model(vocab_size: int = VOCAB_SIZE) -> Any:
     return keras.Model(inputs, outputs, name="lstm")
 
 
-def train(demo: DemoRun) -> dict[str, float]:
-    text = load_training_text(
-        demo, stands_in_for="epicurious-recipes", vocab_size=VOCAB_SIZE, max_len=MAX_LEN
-    )
+def train(demo: TrainingRun) -> dict[str, float]:
+    text = load_training_text(demo, vocab_size=VOCAB_SIZE, max_len=MAX_LEN)
     model = build_model(len(text.vocabulary))
     metrics, texts = fit_and_generate(demo, model, text, max_tokens=GENERATED_WORDS)
     write_text_artifacts(demo, text.corpus.prompt, texts, model, text.vocabulary)
@@ -69,10 +65,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="Word-level LSTM text generation (Generative Deep Learning, chapter 5)",
-    dataset="epicurious-recipes",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
     add_arguments=add_arguments,
     check_data=check_text_data,

@@ -16,14 +16,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from demos.entrypoint import DemoRun, DemoSpec, run
-from demos.options import TrainingDefaults
+from demos.entrypoint import DemoSpec, TrainingRun, run
+from studyapp.demos.catalogue import demo_by_module
 
-NAME = "mlp-cifar10"
 INPUT_SHAPE = (32, 32, 3)
 NUM_CLASSES = 10
 LEARNING_RATE = 5e-4
-DEFAULTS = TrainingDefaults(epochs=10, batch_size=32, quick_epochs=3, quick_steps_per_epoch=40)
 
 
 def build_model(
@@ -42,12 +40,12 @@ def build_model(
     return keras.Model(inputs, outputs, name="mlp")
 
 
-def train(demo: DemoRun) -> dict[str, float]:
+def train(demo: TrainingRun) -> dict[str, float]:
     import keras
 
     from demos.classification import report_classifier, scale_images
 
-    data = demo.load_images("cifar10", INPUT_SHAPE)
+    data = demo.load_images(INPUT_SHAPE)
     assert data.y_train is not None and data.y_test is not None
     x_train, x_test = scale_images(data.x_train), scale_images(data.x_test)
     y_train = keras.utils.to_categorical(data.y_train, NUM_CLASSES)
@@ -64,10 +62,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="Multilayer perceptron on CIFAR-10 (Generative Deep Learning, chapter 2)",
-    dataset="cifar10",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
 )
 

@@ -6,7 +6,8 @@
 
 Parsing happens before the backend is imported (the backend is one of the options), so this
 module must not import keras, tensorflow or numpy. Bad arguments raise `OptionsError` instead of
-exiting, so the entry point can report them as an `error` event like any other failure.
+exiting, so the entry point can report them as an `error` event like any other failure. A
+demo's defaults (`TrainingDefaults`) come from its entry in the demo catalogue.
 """
 
 from __future__ import annotations
@@ -21,6 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from demos.device import BACKENDS, PRECISIONS
+from studyapp.demos.catalogue import TrainingDefaults
+
+__all__ = [
+    "MAX_STEPS_ENV",
+    "DemoOptions",
+    "OptionsError",
+    "TrainingDefaults",
+    "default_out_dir",
+    "parse_options",
+    "positive_int",
+]
 
 #: Keras reads the same variable and caps `fit` with it; we read it too so that the step totals
 #: in progress events, and the data we prepare, agree with what Keras will actually run.
@@ -29,16 +41,6 @@ MAX_STEPS_ENV = "KERAS_MAX_STEPS_PER_EPOCH"
 
 class OptionsError(ValueError):
     """The command line could not be understood; the message says why."""
-
-
-@dataclass(frozen=True)
-class TrainingDefaults:
-    """A demo's book settings, and how far `--quick` cuts them down."""
-
-    epochs: int
-    batch_size: int
-    quick_epochs: int
-    quick_steps_per_epoch: int
 
 
 @dataclass(frozen=True)

@@ -32,17 +32,15 @@ from typing import Any
 
 import numpy as np
 
-from demos.entrypoint import DemoRun, DemoSpec, run
-from demos.options import TrainingDefaults
+from demos.entrypoint import DemoSpec, TrainingRun, run
 from demos.text_data import positive_float
+from studyapp.demos.catalogue import demo_by_module
 
-NAME = "pixelcnn"
 IMAGE_SIZE = 16
 PIXEL_LEVELS = 4
 N_FILTERS = 128
 RESIDUAL_BLOCKS = 5
 LEARNING_RATE = 5e-4
-DEFAULTS = TrainingDefaults(epochs=150, batch_size=128, quick_epochs=3, quick_steps_per_epoch=10)
 #: The book samples 10 images; each needs one forward pass of the whole batch per pixel.
 SAMPLE_GRID = (1, 10)
 TEMPERATURE = 1.0
@@ -166,11 +164,11 @@ def sample_images(
     return levels
 
 
-def train(demo: DemoRun) -> dict[str, float]:
+def train(demo: TrainingRun) -> dict[str, float]:
     import keras
 
     options = demo.options
-    data = demo.load_images("fashion_mnist", (IMAGE_SIZE, IMAGE_SIZE, 1), labelled=False)
+    data = demo.load_images((IMAGE_SIZE, IMAGE_SIZE, 1), labelled=False)
     inputs, targets = quantise(data.x_train)
     model = build_pixelcnn()
     model.compile(
@@ -197,10 +195,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="PixelCNN: an autoregressive image model (Generative Deep Learning, chapter 5)",
-    dataset="fashion_mnist",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
     add_arguments=add_arguments,
 )

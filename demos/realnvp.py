@@ -28,23 +28,23 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from demos.data import DatasetUnavailable
-from demos.entrypoint import DemoRun, DemoSpec, run
+from demos.entrypoint import DemoSpec, TrainingRun, run
 from demos.figures import point_clouds
-from demos.options import TrainingDefaults
+from studyapp.demos.catalogue import demo_by_module
+from studyapp.demos.protocol import DatasetEvent
 
-NAME = "realnvp"
 DATA_POINTS = 3000
 MOONS_NOISE = 0.05
 COUPLING_LAYERS = 6
 COUPLING_DIM = 256
 LEARNING_RATE = 1e-4
-DEFAULTS = TrainingDefaults(epochs=300, batch_size=256, quick_epochs=10, quick_steps_per_epoch=12)
 SAMPLES = 3000
 
 
@@ -65,8 +65,8 @@ def check_points(data: str) -> None:
         )
 
 
-def load_points(data: str, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
-    """(points N×2 float32, the dataset event's fields)."""
+def load_points(data: str, seed: int) -> tuple[np.ndarray, DatasetEvent]:
+    """(points N×2 float32, the dataset event)."""
     if data in ("auto", "offline"):
         from sklearn.datasets import make_moons
 
@@ -82,15 +82,12 @@ def load_points(data: str, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
             raise DatasetUnavailable(f"--data {data}: expected N×2 points, got {points.shape}")
         name, title, source = path.stem, f"2-D points from {path}", "path"
     points = np.asarray(points, dtype="float32")
-    fields = {
-        "name": name,
-        "title": title,
-        "source": source,
-        "stands_in_for": None,
-        "classes": [],
-        "shapes": {"x_train": list(points.shape), "y_train": None, "x_test": None, "y_test": None},
-    }
-    return points, fields
+    return points, DatasetEvent(
+        name,
+        source,
+        {"x_train": list(points.shape), "y_train": None, "x_test": None, "y_test": None},
+        title=title,
+    )
 
 
 def build_realnvp(
@@ -178,17 +175,17 @@ def forward_numpy(model: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(z), np.asarray(log_det)
 
 
-def train(demo: DemoRun) -> dict[str, float]:
+def train(demo: TrainingRun) -> dict[str, float]:
     import keras
 
     options = demo.options
-    points, fields = load_points(options.data, options.seed)
+    points, dataset = load_points(options.data, options.seed)
     mean, std = points.mean(axis=0), points.std(axis=0) + 1e-6
     normalised = (points - mean) / std
     if options.max_steps_per_epoch is not None:
         normalised = normalised[: options.max_steps_per_epoch * options.batch_size]
-        fields["shapes"]["x_train"] = list(normalised.shape)
-    demo.events.emit("dataset", **fields)
+        dataset = replace(dataset, shapes={**dataset.shapes, "x_train": list(normalised.shape)})
+    demo.events.write(dataset)
 
     model = build_realnvp()
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), jit_compile=demo.plan.jit_compile)
@@ -224,10 +221,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="RealNVP normalizing flow on two moons (Generative Deep Learning, chapter 6)",
-    dataset="make_moons",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
     check_data=check_points,
 )

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from demos.data import DatasetUnavailable
+from studyapp.demos.protocol import DatasetEvent
 
 PAD, UNK = "", "[UNK]"
 SOURCE_DECK = "offline:studyapp-deck"
@@ -300,25 +301,21 @@ def generate_text(
     return vocabulary.decode(ids)
 
 
-def dataset_event(
-    corpus: TextCorpus, sequences: Sequences, vocabulary: Vocabulary
-) -> dict[str, Any]:
-    """The payload of the `dataset` event of a text demo (the image demos' fields, for text)."""
-    return {
-        "name": corpus.name,
-        "title": corpus.title,
-        "source": corpus.source,
-        "stands_in_for": corpus.stands_in_for,
-        "classes": [],
-        "shapes": {
+def dataset_event(corpus: TextCorpus, sequences: Sequences, vocabulary: Vocabulary) -> DatasetEvent:
+    """The `dataset` event of a text demo (the image demos' fields, for text)."""
+    return DatasetEvent(
+        corpus.name,
+        corpus.source,
+        {
             "x_train": list(sequences.x.shape),
             "y_train": list(sequences.y.shape),
             "x_test": None,
             "y_test": None,
         },
-        "documents": len(corpus.documents),
-        "vocabulary_size": len(vocabulary),
-    }
+        title=corpus.title,
+        stands_in_for=corpus.stands_in_for,
+        extra={"documents": len(corpus.documents), "vocabulary_size": len(vocabulary)},
+    )
 
 
 def positive_float(text: str) -> float:

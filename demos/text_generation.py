@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from demos.entrypoint import DemoRun
+from demos.entrypoint import TrainingRun
 from demos.text_data import (
     Sequences,
     TextCorpus,
@@ -58,16 +58,15 @@ class TrainingText:
     sequences: Sequences
 
 
-def load_training_text(
-    demo: DemoRun, *, stands_in_for: str, vocab_size: int, max_len: int
-) -> TrainingText:
+def load_training_text(demo: TrainingRun, *, vocab_size: int, max_len: int) -> TrainingText:
     """Load the corpus for `--data`, cut it down for capped runs, encode it, emit `dataset`.
 
     The vocabulary comes from every document; a capped run trains on the first batches of a
-    seeded permutation of them.
+    seeded permutation of them. The book's dataset it stands in for is the demo's
+    `dataset_key` in the catalogue.
     """
     options = demo.options
-    corpus = load_corpus(options.data, stands_in_for=stands_in_for)
+    corpus = load_corpus(options.data, stands_in_for=demo.info.dataset_key)
     documents = [tokenize(d) for d in corpus.documents]
     rng = np.random.default_rng(options.seed)
     order = rng.permutation(len(documents))
@@ -75,12 +74,12 @@ def load_training_text(
         order = order[: options.max_steps_per_epoch * options.batch_size]
     vocabulary = Vocabulary.build(documents, vocab_size)
     sequences = encode_documents([documents[i] for i in order], vocabulary, max_len)
-    demo.events.emit("dataset", **dataset_event(corpus, sequences, vocabulary))
+    demo.events.write(dataset_event(corpus, sequences, vocabulary))
     return TrainingText(corpus, vocabulary, sequences)
 
 
 def fit_and_generate(
-    demo: DemoRun,
+    demo: TrainingRun,
     model: Any,
     text: TrainingText,
     *,
@@ -129,7 +128,7 @@ def fit_and_generate(
 
 
 def write_text_artifacts(
-    demo: DemoRun,
+    demo: TrainingRun,
     prompt: str,
     texts: Sequence[dict[str, Any]],
     model: Any,

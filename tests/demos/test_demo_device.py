@@ -23,6 +23,7 @@ def test_cpu_only_trains_in_float32_and_says_cpu() -> None:
     event = plan.as_event()
     assert event["devices"] == ["CPU:0"] and event["accelerator"] == "CPU"
     assert event["precision"] == "float32" and event["backend"] == "tensorflow"
+    assert event["replicas"] == 1 and event["jit"] is False
 
 
 @pytest.mark.parametrize(

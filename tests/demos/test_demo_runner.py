@@ -129,7 +129,9 @@ def test_odd_values_in_a_known_event_are_dropped_not_fatal() -> None:
         '{"event": "progress", "epoch": "one", "step": 2.0, "steps": null, "loss": "nan?",'
         ' "accuracy": 0.5, "flag": true, "metrics": ["not", "a", "dict"]}'
     )
-    assert event == ProgressEvent(None, None, 2, None, None, {"accuracy": 0.5}, {"flag": True})
+    assert event == ProgressEvent(
+        None, None, 2, None, None, {"accuracy": 0.5}, extra={"flag": True}
+    )
     assert parse_event('{"event": "device", "devices": "CPU:0"}') == DeviceEvent(
         None, ("CPU:0",), None
     )

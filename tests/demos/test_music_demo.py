@@ -151,7 +151,7 @@ def test_generated_midi_parses_back_with_the_generated_notes(
 ) -> None:
     from music21 import converter, pitch
 
-    from demos.music_transformer import REST, START, is_sounding
+    from demos.music_data import REST, START, is_sounding
 
     _, out = quick_run.get(run_python, demo_env)
     generated = json.loads((out / "generated.json").read_text(encoding="utf-8"))
@@ -173,23 +173,23 @@ def test_generated_midi_parses_back_with_the_generated_notes(
 def test_saved_model_reloads_and_writes_the_same_music(
     quick_run: QuickRun, run_python: Runner, demo_env: Runner, keras_tf: Any
 ) -> None:
-    from demos import music_transformer
+    from demos import music_model
     from demos.text_data import Vocabulary
 
     _, out = quick_run.get(run_python, demo_env)
     model = keras_tf.saving.load_model(
-        out / "model.keras", custom_objects=music_transformer.custom_objects(), compile=False
+        out / "model.keras", custom_objects=music_model.custom_objects(), compile=False
     )
     vocabulary = json.loads((out / "vocabulary.json").read_text(encoding="utf-8"))
     generated = json.loads((out / "generated.json").read_text(encoding="utf-8"))
 
-    notes, durations = music_transformer.generate_music(
+    notes, durations = music_model.generate_music(
         model,
         Vocabulary(tuple(vocabulary["notes"])),
         Vocabulary(tuple(vocabulary["durations"])),
         events=generated["events"],
         temperature=generated["temperature"],
-        rng=music_transformer.generation_rng(SEED),
+        rng=music_model.generation_rng(SEED),
     )
 
     assert (notes, durations) == (generated["notes"], generated["durations"])
@@ -199,10 +199,10 @@ def test_saved_model_reloads_and_writes_the_same_music(
 
 
 def _small_model(keras: Any) -> Any:
-    from demos import music_transformer
+    from demos import music_model
 
     keras.utils.set_random_seed(5)
-    return music_transformer.build_music_transformer(
+    return music_model.build_music_transformer(
         14, 9, embedding_dim=16, num_heads=2, key_dim=8, feed_forward_dim=16
     )
 
@@ -240,9 +240,9 @@ def test_two_heads_give_distributions_over_their_own_vocabularies(keras_tf: Any)
 
 
 def test_the_books_model_sizes(keras_tf: Any) -> None:
-    from demos import music_transformer
+    from demos import music_model
 
-    model = music_transformer.build_music_transformer(60, 12)
+    model = music_model.build_music_transformer(60, 12)
 
     assert model.get_layer("note_embedding").output.shape[-1] == 128
     assert model.get_layer("duration_embedding").output.shape[-1] == 128
@@ -255,7 +255,7 @@ def test_the_books_model_sizes(keras_tf: Any) -> None:
 def test_model_reloads_from_a_keras_file_with_identical_outputs(
     keras_tf: Any, tmp_path: Path
 ) -> None:
-    from demos import music_transformer
+    from demos import music_model
 
     model = _small_model(keras_tf)
     notes = np.arange(2, 10, dtype="int32").reshape(1, 8)
@@ -264,7 +264,7 @@ def test_model_reloads_from_a_keras_file_with_identical_outputs(
     model.save(path)
 
     reloaded = keras_tf.saving.load_model(
-        path, custom_objects=music_transformer.custom_objects(), compile=False
+        path, custom_objects=music_model.custom_objects(), compile=False
     )
 
     for original, loaded in zip(
@@ -274,9 +274,9 @@ def test_model_reloads_from_a_keras_file_with_identical_outputs(
 
 
 def test_sine_position_encoding_is_the_transformer_papers(keras_tf: Any) -> None:
-    from demos import music_transformer
+    from demos import music_model
 
-    encode = music_transformer.custom_objects()["sine_position_encoding"]
+    encode = music_model.custom_objects()["sine_position_encoding"]
     encoding = np.asarray(encode(6, 8, "float32"))
 
     position, feature = np.meshgrid(np.arange(6), np.arange(8), indexing="ij")
@@ -292,7 +292,7 @@ def test_midi_folder_is_read_the_books_way(tmp_path: Path) -> None:
     """Chordified, each chord read as its top note; START opens each piece."""
     from music21 import chord, note, pitch, stream
 
-    from demos.music_transformer import load_music
+    from demos.music_data import load_music
 
     folder = tmp_path / "bach-cello"
     folder.mkdir()
@@ -317,7 +317,7 @@ def test_midi_folder_is_read_the_books_way(tmp_path: Path) -> None:
 
 
 def test_tokens_make_overlapping_windows_of_both_streams() -> None:
-    from demos.music_transformer import make_sequences
+    from demos.music_data import make_sequences
     from demos.text_data import Vocabulary
 
     notes = ["START", "C4", "D4", "E4", "rest", "C4"]

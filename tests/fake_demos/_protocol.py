@@ -1,11 +1,16 @@
-"""What every fake demo shares: the demos' command line and the event printer."""
+"""What every fake demo shares: the demos' command line and the event printer.
+
+Events go through `studyapp.demos.protocol`, the schema the real demos write with, so the
+fakes print exactly the lines a real demo would.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
+
+from studyapp.demos.protocol import encode, event_from_dict
 
 
 def parse_args() -> argparse.Namespace:
@@ -22,7 +27,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def emit(event: str, **fields: Any) -> None:
-    print(json.dumps({"event": event, **fields}), flush=True)
+    print(encode(event_from_dict({"event": event, **fields})), flush=True)
 
 
 def say(text: str) -> None:
