@@ -11,7 +11,7 @@ Imports neither Textual nor Keras.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import cast
@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.models import Card, Deck, DemoLink, Section
 from studyapp.domain.book_title import BookTitle, book_title
 from studyapp.domain.card_matching import StoredCard, plan_cards
-from studyapp.domain.parsing import ParsedDeck, ParseError
+from studyapp.domain.parsing import ParsedCard, ParsedDeck, ParseError
 from studyapp.domain.parsing.source import SourceText
+from studyapp.domain.parsing.vault import DialectResolver
+from studyapp.store.anki_import import ANKI_SUFFIXES
 from studyapp.store.reading import (
     PARALLEL_MIN_FILES,
     DemoMatcher,
@@ -40,6 +42,17 @@ __all__ = ["PARALLEL_MIN_FILES", "DemoMatcher", "card_text", "die_with_parent", 
 
 CARDS = cast(Table, Card.__table__)
 DEMO_LINKS = cast(Table, DemoLink.__table__)
+# Every new row names all memory columns: one executemany needs the same keys in each row.
+NEW_MEMORY: dict[str, object] = {
+    "state": "new",
+    "step": 0,
+    "stability": None,
+    "difficulty": None,
+    "due": None,
+    "last_review": None,
+    "reps": 0,
+    "lapses": 0,
+}
 # A deck whose file is gone keeps (most of) its content hash behind this mark: the same text
 # under a new path is that deck moved, and the same path coming back must be parsed again.
 GONE = "~"
@@ -80,15 +93,30 @@ def import_paths(
     paths: Iterable[str | Path],
     now: dt.datetime,
     match_demos: DemoMatcher | None = None,
+    dialect: str | None = None,
+    separators: Mapping[str, object] | None = None,
 ) -> list[FileReport]:
     """Import files and folders; one report per file, failures included, never raising for
-    bad input."""
+    bad input. `dialect` forces one dialect on every file (else each file's evidence decides);
+    `separators` are Obsidian Spaced Repetition settings by the plugin's key names
+    (`{"singleLineCardSeparator": "&&"}`), beating a vault's own. Raises ValueError for an
+    unknown dialect or setting name."""
+    resolver = DialectResolver(dialect, separators)
     targets, unusable, folders = collect_targets(paths)
     reports = [_failed(path, message) for path, message in unusable]
+    packages = [t for t in targets if t.path.suffix.lower() in ANKI_SUFFIXES]
+    targets = [t for t in targets if t.path.suffix.lower() not in ANKI_SUFFIXES]
+    reports += [_import_anki(sessions, t, now) for t in packages]
+    options = [resolver.options_for(t.path) for t in targets]
+    for where in dict.fromkeys(w.path for w in resolver.problems):  # a bad data.json
+        problems = [str(w) for w in resolver.problems if w.path == where]
+        reports.append(FileReport(where, "failed", errors=len(problems), messages=problems))
     with sessions() as session:
         known = dict(session.execute(select(Deck.source_path, Deck.content_hash)).all())
     # Reading and hashing is cheap and decides what needs parsing at all.
-    read: list[Prepared | SourceText] = [read_target(t, known.get(str(t.path))) for t in targets]
+    read: list[Prepared | SourceText] = [
+        read_target(t, known.get(str(t.path)), o) for t, o in zip(targets, options, strict=True)
+    ]
     sources = [item for item in read if isinstance(item, SourceText)]
     parsed = prepare_all(sources, match_demos)
     for target, item in zip(targets, read, strict=True):
@@ -97,6 +125,19 @@ def import_paths(
     seen = {str(t.path) for t in targets}
     reports += _retire_gone(sessions, folders, seen, now)
     return reports
+
+
+def _import_anki(sessions: sessionmaker[Session], target: Target, now: dt.datetime) -> FileReport:
+    from studyapp.store.anki_import import import_package
+    from studyapp.store.settings import load_scheduler_settings
+
+    try:
+        numbers = import_package(sessions, target.path, now, load_scheduler_settings(sessions))
+    except ParseError as error:
+        return _failed(target.display, error.message, error.line)
+    except Exception as error:  # a database failure: the transaction is rolled back
+        return _failed(target.display, f"not imported, nothing changed: {error}")
+    return FileReport(path=target.display, **numbers)
 
 
 def _import_prepared(
@@ -193,7 +234,7 @@ def _sync(
         }
         old = existing[match.id] if match is not None else None
         if old is None:
-            rows_new.append({**values, "deck_id": deck.id, "identity": identity})
+            rows_new.append({**values, **_memory(card), "deck_id": deck.id, "identity": identity})
             report.added += 1
         else:
             if old.retired_at is not None:
@@ -264,6 +305,24 @@ def rename_deck(sessions: sessionmaker[Session], title: str, new_title: str) -> 
         for deck in decks:
             deck.title, deck.renamed = new_title, True
         return len(decks)
+
+
+def _memory(card: ParsedCard) -> dict[str, object]:
+    """The memory columns of a card stored for the first time: new, or the review state the
+    other tool kept (marked as migrated: reviewed there, never here, so `reps` is 0)."""
+    review = card.review
+    if review is None:
+        return dict(NEW_MEMORY)
+    return {
+        "state": review.state,
+        "step": review.step,
+        "stability": review.stability,
+        "difficulty": review.difficulty,
+        "due": review.due,
+        "last_review": review.last_review,
+        "reps": 0,
+        "lapses": review.lapses,
+    }
 
 
 def _moved_deck(session: Session, content_hash: str) -> Deck | None:

@@ -21,7 +21,7 @@ from studyapp.domain.text_safety import count_controls, first_control, strip_con
 SUFFIXES = (".md", ".markdown", ".txt")
 MAX_BYTES = 20 * 1024 * 1024
 # Bumped whenever parsing changes what a file yields, so unchanged files are re-read once.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,22 @@ def read_limited(path: Path, name: str, limit: int = MAX_BYTES) -> bytes:
             if total > limit:
                 raise ParseError(name, _too_big(total, limit, grew=True))
     return b"".join(chunks)
+
+
+def check_regular_file(path: Path, name: str, limit: int) -> int:
+    """The size of `path` if it is a regular file within `limit` bytes, else a `ParseError`
+    (for files read by another library, such as an Anki package)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ParseError(name, "no such file") from None
+    except OSError as error:
+        raise ParseError(name, f"cannot read: {error.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ParseError(name, "not a regular file")
+    if info.st_size > limit:
+        raise ParseError(name, _too_big(info.st_size, limit))
+    return info.st_size
 
 
 def _too_big(size: int, limit: int, grew: bool = False) -> str:
