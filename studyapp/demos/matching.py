@@ -1,5 +1,11 @@
 """Which demos a card's text is about: the catalogue's keywords matched against the text.
 
+A card is linked only on strong evidence (the catalogue's `[linking]` table): a `strong` term
+naming a model or its signature mechanism, or at least two distinct topic keywords of one
+demo; `generic` training words (optimizer, learning rate, softmax...) never count. Only the
+best demo is linked, the card's own chapter first; and a whole deck is linked only when it
+is about the subject (`link_deck`), so a C++ or streaming-systems book links nothing.
+
 A keyword matches whole words only ("gan" must not match "organ"), case-insensitively; a space
 or hyphen inside a phrase matches any run of spaces and hyphens ("batch-normalization",
 "batch  normalization"); and an English plural or possessive still matches ("filters",
@@ -14,13 +20,43 @@ tensorflow, numpy or the `demos` programs.
 from __future__ import annotations
 
 import re
+import tomllib
+from dataclasses import dataclass
 from functools import cache
 
-from studyapp.demos.catalogue import all_demos
+from studyapp.demos.catalogue import CATALOGUE_FILE, all_demos, chapter_titles
 
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"[\w-]+")
 _SEPARATORS = re.compile(r"[\s-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkingRules:
+    strong: frozenset[str]
+    generic: frozenset[str]
+    subject: tuple[str, ...]
+    min_topic_keywords: int
+    subject_deck_min_cards: int
+    subject_min_terms: int
+
+
+@cache
+def linking_rules() -> LinkingRules:
+    with CATALOGUE_FILE.open("rb") as handle:
+        raw = tomllib.load(handle)["linking"]
+    return LinkingRules(
+        strong=frozenset(k.lower() for k in raw["strong"]),
+        generic=frozenset(k.lower() for k in raw["generic"]),
+        subject=tuple(k.lower() for k in raw["subject"]),
+        min_topic_keywords=int(raw["min_topic_keywords"]),
+        subject_deck_min_cards=int(raw["subject_deck_min_cards"]),
+        subject_min_terms=int(raw["subject_min_terms"]),
+    )
+
+
+def _counted(keyword: str) -> bool:
+    return keyword.lower() not in linking_rules().generic
 
 
 @cache
@@ -28,7 +64,7 @@ def _keyword_index() -> dict[str, frozenset[str]]:
     """Each form of a keyword's first word (as written, +s, +es) → the keywords it starts."""
     index: dict[str, set[str]] = {}
     for demo in all_demos():
-        for keyword in demo.keywords:
+        for keyword in filter(_counted, demo.keywords):
             first = _WORD.findall(keyword.lower())[0]
             for form in (first, f"{first}s", f"{first}es"):
                 index.setdefault(form, set()).add(keyword)
@@ -40,7 +76,7 @@ def _keyword_owners() -> dict[str, tuple[tuple[int, str], ...]]:
     """Each keyword → the demos (book order, name) that list it."""
     owners: dict[str, list[tuple[int, str]]] = {}
     for order, demo in enumerate(all_demos()):
-        for keyword in dict.fromkeys(demo.keywords):
+        for keyword in dict.fromkeys(filter(_counted, demo.keywords)):
             owners.setdefault(keyword, []).append((order, demo.name))
     return {keyword: tuple(demos) for keyword, demos in owners.items()}
 
@@ -78,13 +114,8 @@ def _phrase_words(keyword: str) -> frozenset[str]:
     return frozenset(_WORD.findall(keyword.lower())[:-1])
 
 
-def match_demos(text: str) -> list[str]:
-    """Names of the demos whose keywords occur in `text`, best match first.
-
-    A demo scores the number of words of each distinct keyword it matches, so a phrase
-    ("variational autoencoder") outweighs a single word ("autoencoder"); ties keep book order.
-    """
-    lowered = text.lower()
+def found_keywords(lowered: str) -> set[str]:
+    """The (counted) catalogue keywords that occur in lower-cased text."""
     index = _keyword_index()
     words = set(_WORD.findall(lowered))
     candidates: set[str] = set()
@@ -93,16 +124,118 @@ def match_demos(text: str) -> list[str]:
     # A one-word keyword matches exactly when a whole hyphen-free token is the word or its
     # plural, which a set lookup answers; phrases still need their pattern.
     tokens = set(_TOKEN.findall(lowered)) if candidates else set()
-    owners = _keyword_owners()
-    scores: dict[tuple[int, str], int] = {}
+    found = set()
     for keyword in candidates:
         forms = _single_word_forms(keyword)
         if forms:
-            found = not forms.isdisjoint(tokens)
+            hit = not forms.isdisjoint(tokens)
         else:  # every word of the phrase must be there before its pattern is worth running
-            found = _phrase_words(keyword) <= words and _phrase_occurs(keyword, lowered)
-        if found:
-            for owner in owners[keyword]:
-                scores[owner] = scores.get(owner, 0) + len(keyword.split())
-    ranked = sorted((-score, order, name) for (order, name), score in scores.items())
-    return [name for _, _, name in ranked]
+            hit = _phrase_words(keyword) <= words and _phrase_occurs(keyword, lowered)
+        if hit:
+            found.add(keyword)
+    return found
+
+
+def own_chapter_demos(chapter: str | None) -> frozenset[str]:
+    """The demos of the card's own chapter: those whose book chapter's title ("Deep
+    Learning", "Variational Autoencoders") the card's chapter heading names."""
+    if not chapter:
+        return frozenset()
+    lowered = chapter.lower()
+    return frozenset(name for name, title in _chapter_titles().items() if title in lowered)
+
+
+@cache
+def _chapter_titles() -> dict[str, str]:
+    titles = chapter_titles()
+    return {demo.name: titles[demo.chapter].lower() for demo in all_demos()}
+
+
+@cache
+def _all_keyword_owners() -> dict[str, tuple[tuple[int, str], ...]]:
+    """Like `_keyword_owners`, generic keywords included (they count in a card's own chapter)."""
+    owners: dict[str, list[tuple[int, str]]] = {}
+    for order, demo in enumerate(all_demos()):
+        for keyword in dict.fromkeys(demo.keywords):
+            owners.setdefault(keyword, []).append((order, demo.name))
+    return {keyword: tuple(demos) for keyword, demos in owners.items()}
+
+
+def match_demos(text: str, chapter: str | None = None) -> list[str]:
+    """The demo `text` is about, as a list of at most one name; empty without strong evidence.
+
+    Evidence per demo: a strong term, or `min_topic_keywords` distinct topic keywords. For the
+    demos of the card's own `chapter`, one keyword is enough and generic words count (an
+    "Optimizers" card in "Chapter 2: Deep Learning" is about the chapter 2 demo; "learning
+    rate" in a reinforcement-learning book is not). Among demos with evidence, one of the card's own
+    chapter wins, then the highest score (each keyword counts its words, so a phrase
+    outweighs a single word), then book order.
+    """
+    rules = linking_rules()
+    own = own_chapter_demos(chapter)
+    lowered = text.lower()
+    found = found_keywords(lowered)
+    if own:
+        found |= {k for k in _generic_keywords_of(own) if _occurs(k, lowered)}
+    owners = _all_keyword_owners()
+    scores: dict[tuple[int, str], int] = {}
+    strong: set[tuple[int, str]] = set()
+    topics: dict[tuple[int, str], int] = {}
+    for keyword in found:
+        for owner in owners[keyword]:
+            if keyword in rules.generic and owner[1] not in own:
+                continue
+            scores[owner] = scores.get(owner, 0) + len(keyword.split())
+            if keyword in rules.strong:
+                strong.add(owner)
+            else:
+                topics[owner] = topics.get(owner, 0) + 1
+    ranked = sorted(
+        (name not in own, -score, order, name)
+        for (order, name), score in scores.items()
+        if (order, name) in strong
+        or topics.get((order, name), 0) >= (1 if name in own else rules.min_topic_keywords)
+    )
+    return [ranked[0][3]] if ranked else []
+
+
+@cache
+def _generic_keywords_of(demos: frozenset[str]) -> frozenset[str]:
+    generic = linking_rules().generic
+    return frozenset(
+        k.lower()
+        for demo in all_demos()
+        if demo.name in demos
+        for k in demo.keywords
+        if k.lower() in generic
+    )
+
+
+def _occurs(keyword: str, lowered: str) -> bool:
+    forms = _single_word_forms(keyword)
+    if forms:
+        return not forms.isdisjoint(_TOKEN.findall(lowered))
+    return _phrase_occurs(keyword, lowered)
+
+
+def deck_on_subject(texts: list[str]) -> bool:
+    """Whether a deck is about what the demos teach: a small deck always is (its cards still
+    need strong evidence each); a large one must use the subject's own vocabulary."""
+    rules = linking_rules()
+    if len(texts) < rules.subject_deck_min_cards:
+        return True
+    whole = "\n".join(texts).lower()
+    present = 0
+    for term in rules.subject:
+        if _phrase_occurs(term, whole) if " " in term else term in set(_WORD.findall(whole)):
+            present += 1
+            if present >= rules.subject_min_terms:
+                return True
+    return False
+
+
+def link_deck(cards: list[tuple[str, str | None]]) -> list[list[str]]:
+    """Automatic links for a deck's cards, given (text, chapter heading) of each."""
+    if not deck_on_subject([text for text, _ in cards]):
+        return [[] for _ in cards]
+    return [match_demos(text, chapter) for text, chapter in cards]

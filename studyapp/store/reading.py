@@ -8,6 +8,7 @@ one file fails that file only. Imports no UI and no database code.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from studyapp.domain.parsing import SUFFIXES, ParsedCard, ParsedDeck, ParseError, read_source
 from studyapp.domain.parsing.detect import parse_source
+from studyapp.domain.parsing.dialect import DEFAULT_OPTIONS, ParseOptions, SourceWithOptions
 from studyapp.domain.parsing.source import SourceText
 
 DemoMatcher = Callable[[str], Sequence[str]]
@@ -58,12 +60,6 @@ def collect_targets(
     return unique, failures, folders
 
 
-def _catalogue_matcher() -> DemoMatcher:
-    from studyapp.demos.matching import match_demos
-
-    return match_demos
-
-
 @dataclass(slots=True)
 class Prepared:
     """A file read, hashed, parsed and matched against the demo catalogue: everything an
@@ -77,11 +73,19 @@ class Prepared:
     note: str | None = None  # said in the file's report (the parsing process died, ...)
 
 
-def read_target(target: Target, known_hash: str | None) -> Prepared | SourceText:
+def read_target(
+    target: Target, known_hash: str | None, options: ParseOptions = DEFAULT_OPTIONS
+) -> Prepared | SourceText:
     try:
         source = read_source(target.path, target.display)
     except ParseError as error:
         return Prepared(error=error)
+    if options != DEFAULT_OPTIONS:
+        # A vault, other separators or a forced dialect change what the same text yields.
+        key = f"{source.content_hash}\x00{options.fingerprint()}".encode()
+        source = SourceWithOptions(
+            source.path, source.text, hashlib.sha256(key).hexdigest(), source.warnings, options
+        )
     if source.content_hash == known_hash:
         return Prepared(source.content_hash, unchanged=True)
     return source
@@ -95,10 +99,18 @@ def prepare(source: SourceText, match_demos: DemoMatcher | None) -> Prepared:
     except (RecursionError, MemoryError, ValueError, IndexError, KeyError, TypeError) as error:
         # A parser bug on one file must not lose the import of every other file.
         return Prepared(error=ParseError(source.path, f"could not parse: {error!r}"))
-    matcher = match_demos or _catalogue_matcher()
-    automatic = [
-        () if card.demo_names else tuple(matcher(card_text(card))) for card in parsed.cards
-    ]
+    if match_demos is not None:  # a caller's own matcher (tests, custom setups), per card
+        automatic = [
+            () if card.demo_names else tuple(match_demos(card_text(card))) for card in parsed.cards
+        ]
+    else:  # the catalogue's rules, which also judge the deck as a whole
+        from studyapp.demos.matching import link_deck
+
+        linked = link_deck([(card_text(card), card.chapter) for card in parsed.cards])
+        automatic = [
+            () if card.demo_names else tuple(links)
+            for card, links in zip(parsed.cards, linked, strict=True)
+        ]
     return Prepared(source.content_hash, parsed=parsed, automatic=automatic)
 
 
