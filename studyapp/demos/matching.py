@@ -225,9 +225,14 @@ def deck_on_subject(texts: list[str]) -> bool:
     if len(texts) < rules.subject_deck_min_cards:
         return True
     whole = "\n".join(texts).lower()
+    words = set(_WORD.findall(whole))
     present = 0
     for term in rules.subject:
-        if _phrase_occurs(term, whole) if " " in term else term in set(_WORD.findall(whole)):
+        if (
+            (_phrase_words(term) <= words and _phrase_occurs(term, whole))
+            if " " in term
+            else (term in words)
+        ):
             present += 1
             if present >= rules.subject_min_terms:
                 return True
