@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from studyapp import __version__
-from studyapp.cli import demo, exports, library, optimize, stats
+from studyapp.cli import demo, exports, library, optimize, serve, stats
 from studyapp.cli.context import CliContext
 
 DbOption = Annotated[
@@ -89,6 +89,7 @@ app.command("stats")(stats.stats)
 app.command("export")(exports.export)
 app.command("backup")(exports.backup)
 app.command("restore")(exports.restore)
+app.command("serve")(serve.serve_command)
 
 demo_app = typer.Typer(
     help="Run the Keras demos that cards link to, and see past runs.",

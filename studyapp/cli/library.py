@@ -43,7 +43,11 @@ def import_command(
             table.add_column(column)
         for column in ("added", "updated", "unchanged", "retired", "errors"):
             table.add_column(column, justify="right")
-        for r in reports:
+        # Unchanged files share one row: re-importing a library of hundreds of files should
+        # show what changed, not hundreds of rows that say nothing did.
+        changed = [r for r in reports if r.status != "unchanged"]
+        same = [r for r in reports if r.status == "unchanged"]
+        for r in changed if len(same) > 1 else reports:
             table.add_row(
                 Text(r.path),
                 Text(r.format),
@@ -53,6 +57,11 @@ def import_command(
                 str(r.unchanged),
                 str(r.retired),
                 str(r.errors),
+            )
+        if len(same) > 1:
+            cards = sum(r.unchanged for r in same)
+            table.add_row(
+                Text(f"{len(same)} files"), "", "unchanged", "0", "0", str(cards), "0", "0"
             )
         context.out.print(table)
         for r in reports:

@@ -1,6 +1,6 @@
 """Which demos a card's text is about: the catalogue's keywords matched against the text.
 
-A card is linked only on strong evidence (the catalogue's `[linking]` table): a `strong` term
+A card is linked only on strong evidence (the rules in `linking.toml`): a `strong` term
 naming a model or its signature mechanism, or at least two distinct topic keywords of one
 demo; `generic` training words (optimizer, learning rate, softmax...) never count. Only the
 best demo is linked, the card's own chapter first; and a whole deck is linked only when it
@@ -26,6 +26,8 @@ from functools import cache
 
 from studyapp.demos.catalogue import CATALOGUE_FILE, all_demos, chapter_titles
 
+LINKING_FILE = CATALOGUE_FILE.with_name("linking.toml")
+
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"[\w-]+")
 _SEPARATORS = re.compile(r"[\s-]+")
@@ -43,8 +45,8 @@ class LinkingRules:
 
 @cache
 def linking_rules() -> LinkingRules:
-    with CATALOGUE_FILE.open("rb") as handle:
-        raw = tomllib.load(handle)["linking"]
+    with LINKING_FILE.open("rb") as handle:
+        raw = tomllib.load(handle)
     return LinkingRules(
         strong=frozenset(k.lower() for k in raw["strong"]),
         generic=frozenset(k.lower() for k in raw["generic"]),

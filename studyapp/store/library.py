@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.models import Card, Deck, DemoLink, Section
 from studyapp.domain.book_title import BookTitle, book_title
 from studyapp.domain.card_matching import StoredCard, plan_cards
-from studyapp.domain.parsing import ParsedCard, ParsedDeck, ParseError
+from studyapp.domain.parsing import ParsedDeck, ParseError
 from studyapp.domain.parsing.source import SourceText
 from studyapp.domain.parsing.vault import DialectResolver
+from studyapp.domain.scheduling import MemoryState
 from studyapp.store.anki_import import ANKI_SUFFIXES
 from studyapp.store.reading import (
     PARALLEL_MIN_FILES,
@@ -42,17 +43,6 @@ __all__ = ["PARALLEL_MIN_FILES", "DemoMatcher", "card_text", "die_with_parent", 
 
 CARDS = cast(Table, Card.__table__)
 DEMO_LINKS = cast(Table, DemoLink.__table__)
-# Every new row names all memory columns: one executemany needs the same keys in each row.
-NEW_MEMORY: dict[str, object] = {
-    "state": "new",
-    "step": 0,
-    "stability": None,
-    "difficulty": None,
-    "due": None,
-    "last_review": None,
-    "reps": 0,
-    "lapses": 0,
-}
 # A deck whose file is gone keeps (most of) its content hash behind this mark: the same text
 # under a new path is that deck moved, and the same path coming back must be parsed again.
 GONE = "~"
@@ -97,10 +87,8 @@ def import_paths(
     separators: Mapping[str, object] | None = None,
 ) -> list[FileReport]:
     """Import files and folders; one report per file, failures included, never raising for
-    bad input. `dialect` forces one dialect on every file (else each file's evidence decides);
-    `separators` are Obsidian Spaced Repetition settings by the plugin's key names
-    (`{"singleLineCardSeparator": "&&"}`), beating a vault's own. Raises ValueError for an
-    unknown dialect or setting name."""
+    bad input. `dialect` forces one on every file; `separators` are Obsidian SR settings by
+    the plugin's key names, beating a vault's (`vault.DialectResolver`, ValueError if unknown)."""
     resolver = DialectResolver(dialect, separators)
     targets, unusable, folders = collect_targets(paths)
     reports = [_failed(path, message) for path, message in unusable]
@@ -118,10 +106,21 @@ def import_paths(
         read_target(t, known.get(str(t.path)), o) for t, o in zip(targets, options, strict=True)
     ]
     sources = [item for item in read if isinstance(item, SourceText)]
+    same = _unchanged_reports(
+        sessions,
+        [
+            t
+            for t, item in zip(targets, read, strict=True)
+            if isinstance(item, Prepared) and item.unchanged
+        ],
+    )
     parsed = prepare_all(sources, match_demos)
     for target, item in zip(targets, read, strict=True):
         prepared = next(parsed) if isinstance(item, SourceText) else item
-        reports.append(_import_prepared(sessions, target, prepared, now))
+        if prepared.unchanged:
+            reports.append(same[target.path])
+        else:
+            reports.append(_import_prepared(sessions, target, prepared, now))
     seen = {str(t.path) for t in targets}
     reports += _retire_gone(sessions, folders, seen, now)
     return reports
@@ -145,8 +144,6 @@ def _import_prepared(
 ) -> FileReport:
     if prepared.error is not None:
         return _failed(target.display, prepared.error.message, prepared.error.line)
-    if prepared.unchanged:
-        return _unchanged(sessions, target)
     parsed = prepared.parsed
     assert parsed is not None
     report = FileReport(path=target.display, format=str(parsed.format), deck=parsed.title)
@@ -163,19 +160,36 @@ def _import_prepared(
     return report
 
 
-def _unchanged(sessions: sessionmaker[Session], target: Target) -> FileReport:
+def _unchanged_reports(
+    sessions: sessionmaker[Session], targets: list[Target]
+) -> dict[Path, FileReport]:
+    """The reports of files skipped by their hash, from one query (a re-import of a large
+    library is mostly these)."""
+    if not targets:
+        return {}
+    by_path = {str(t.path): t for t in targets}
     with sessions() as session:
-        deck = session.scalars(select(Deck).where(Deck.source_path == str(target.path))).one()
-        count = session.scalar(
-            select(func.count(Card.id)).where(Card.deck_id == deck.id, Card.retired_at.is_(None))
-        )
-        return FileReport(
-            path=target.display,
+        rows = session.execute(
+            select(
+                Deck.source_path,
+                Deck.format,
+                Deck.title,
+                func.count(Card.id).filter(Card.retired_at.is_(None)),
+            )
+            .outerjoin(Card, Card.deck_id == Deck.id)
+            .where(Deck.source_path.in_(list(by_path)))
+            .group_by(Deck.id)
+        ).all()
+    return {
+        by_path[path].path: FileReport(
+            path=by_path[path].display,
             status="unchanged",
-            format=deck.format,
-            deck=deck.title,
+            format=format_,
+            deck=title,
             unchanged=count or 0,
         )
+        for path, format_, title, count in rows
+    }
 
 
 def _sync(
@@ -234,7 +248,9 @@ def _sync(
         }
         old = existing[match.id] if match is not None else None
         if old is None:
-            rows_new.append({**values, **_memory(card), "deck_id": deck.id, "identity": identity})
+            # Every new row names all memory columns (executemany wants the same keys).
+            memory = card.review.memory() if card.review else MemoryState()
+            rows_new.append({**values, **asdict(memory), "deck_id": deck.id, "identity": identity})
             report.added += 1
         else:
             if old.retired_at is not None:
@@ -305,24 +321,6 @@ def rename_deck(sessions: sessionmaker[Session], title: str, new_title: str) -> 
         for deck in decks:
             deck.title, deck.renamed = new_title, True
         return len(decks)
-
-
-def _memory(card: ParsedCard) -> dict[str, object]:
-    """The memory columns of a card stored for the first time: new, or the review state the
-    other tool kept (marked as migrated: reviewed there, never here, so `reps` is 0)."""
-    review = card.review
-    if review is None:
-        return dict(NEW_MEMORY)
-    return {
-        "state": review.state,
-        "step": review.step,
-        "stability": review.stability,
-        "difficulty": review.difficulty,
-        "due": review.due,
-        "last_review": review.last_review,
-        "reps": 0,
-        "lapses": review.lapses,
-    }
 
 
 def _moved_deck(session: Session, content_hash: str) -> Deck | None:

@@ -52,6 +52,7 @@ class StudyApp(App[None]):
         now: Clock | None = None,
         editor: str | None = None,
         match_demos: DemoMatcher | None = None,
+        local_actions: bool = True,
     ) -> None:
         super().__init__()
         if start not in ("home", "review"):
@@ -61,6 +62,9 @@ class StudyApp(App[None]):
         self.clock: Clock = now or utc_now
         self.editor = editor
         self.match_demos = match_demos
+        self.local_actions = local_actions
+        """Whether the editor and demos may run on this machine: off in a browser session of
+        `studyapp serve`, whose user is not at this machine (unless --allow-local-actions)."""
         self.scheduler_settings: SchedulerSettings = load_scheduler_settings(store.sessions)
 
     def now(self) -> dt.datetime:
@@ -128,6 +132,9 @@ class StudyApp(App[None]):
     def launch_demo(self, card_id: int, demo_name: str) -> None:
         """Run the demo's quick offline version in its own process, on the demo screen: it
         starts in seconds on any machine; `studyapp demo run` takes every option."""
+        if not self.local_actions:
+            self.notify("Demos are off in a served session (see --allow-local-actions).")
+            return
         from studyapp.demos.runner import DemoRequest
 
         request = DemoRequest(demo_name, card_id=card_id, quick=True, data="offline")
@@ -166,7 +173,16 @@ def make_app(
     now: Clock | None = None,
     editor: str | None = None,
     match_demos: DemoMatcher | None = None,
+    local_actions: bool = True,
 ) -> StudyApp:
     """Build the app on an opened store. `now` freezes or moves time in tests (UTC);
-    `editor` overrides $EDITOR; `match_demos` overrides the demo catalogue on re-import."""
-    return StudyApp(store, start=start, now=now, editor=editor, match_demos=match_demos)
+    `editor` overrides $EDITOR; `match_demos` overrides the demo catalogue on re-import;
+    `local_actions=False` keeps the editor and demos from running on this machine."""
+    return StudyApp(
+        store,
+        start=start,
+        now=now,
+        editor=editor,
+        match_demos=match_demos,
+        local_actions=local_actions,
+    )

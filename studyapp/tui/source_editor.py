@@ -21,6 +21,9 @@ def edit_card_source(app: StudyApp, card: CardData) -> bool:
 
     A non-zero exit is only reported: the user may have saved before quitting with an error.
     """
+    if not app.local_actions:
+        app.notify("The editor is off in a served session (see --allow-local-actions).")
+        return False
     command = [*app.editor_command(), f"+{card.source_line}", card.source_file]
     try:
         with app.suspend():
