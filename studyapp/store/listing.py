@@ -9,6 +9,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Card, Deck, DemoLink
+from studyapp.domain.book_title import natural_key
 
 
 def list_cards(
@@ -51,6 +52,9 @@ def list_cards(
             "due": card.due.isoformat() if card.due else None,
             "reps": card.reps,
             "lapses": card.lapses,
+            "suspended": card.suspended,
+            "buried_until": card.buried_until.isoformat() if card.buried_until else None,
+            "flag": card.flag,
             "demos": links.get(card.id, []),
         }
         for card, title in rows
@@ -58,6 +62,8 @@ def list_cards(
 
 
 def list_decks(sessions: sessionmaker[Session], now: dt.datetime) -> list[dict[str, Any]]:
+    """One row per deck: a book's part files are one deck (they share its title), in natural
+    order; `files` counts them and `source_path` is the first part's."""
     live = Card.retired_at.is_(None)
     query = (
         select(
@@ -69,20 +75,31 @@ def list_decks(sessions: sessionmaker[Session], now: dt.datetime) -> list[dict[s
         )
         .outerjoin(Card, Card.deck_id == Deck.id)
         .group_by(Deck.id)
-        .order_by(Deck.title)
     )
+    decks: dict[str, dict[str, Any]] = {}
     with sessions() as session:
-        return [
-            {
-                "id": deck.id,
-                "title": deck.title,
-                "format": deck.format,
-                "source_path": deck.source_path,
-                "cards": cards,
-                "new": new,
-                "due": due,
-                "retired": retired,
-                "imported_at": deck.imported_at.isoformat(),
-            }
-            for deck, cards, new, due, retired in session.execute(query)
-        ]
+        rows = sorted(
+            session.execute(query).all(),
+            key=lambda row: (row[0].part or 0, natural_key(row[0].source_path)),
+        )
+        for deck, cards, new, due, retired in rows:
+            row = decks.get(deck.title)
+            if row is None:
+                decks[deck.title] = {
+                    "id": deck.id,
+                    "title": deck.title,
+                    "format": deck.format,
+                    "source_path": deck.source_path,
+                    "files": 1,
+                    "cards": cards,
+                    "new": new,
+                    "due": due,
+                    "retired": retired,
+                    "imported_at": deck.imported_at.isoformat(),
+                }
+                continue
+            row["files"] += 1
+            for key, value in (("cards", cards), ("new", new), ("due", due), ("retired", retired)):
+                row[key] += value
+            row["imported_at"] = max(row["imported_at"], deck.imported_at.isoformat())
+    return [decks[title] for title in sorted(decks, key=natural_key)]

@@ -61,3 +61,19 @@ def test_reimport_and_rename_keep_ids_and_history(
         reps = session.scalar(select(Card.reps).where(Card.id == next(iter(before.values()))))
     assert {k: after[k] for k in before} == before
     assert reps == 1
+
+
+def test_decks_lists_a_book_once_with_all_its_parts(
+    store: Store, tmp_path: Path, now: dt.datetime
+) -> None:
+    from studyapp.store.listing import list_decks
+
+    write_book(tmp_path / "book", "7Q7---Design-Patterns-in-Cpp_processed", 12, 3)
+    (tmp_path / "book" / "notes.md").write_text("# Apple notes\n\nq :: a\n")
+    import_paths(store.sessions, [tmp_path / "book"], now, no_demos)
+    rows = list_decks(store.sessions, now)
+    assert [(r["title"], r["files"], r["cards"]) for r in rows] == [
+        ("Apple notes", 1, 1),
+        ("Design Patterns in Cpp", 12, 36),
+    ]
+    assert rows[1]["source_path"].endswith("(Part 1).md")
