@@ -1,4 +1,5 @@
-"""`studyapp import`, `cards` and `decks`: bring markdown into the database and list what is there.
+"""`studyapp import`, `cards`, `decks` and `deck rename`: bring markdown into the database, list
+what is there, and name a deck.
 
 Command functions only; `studyapp.cli.app` registers them. Each opens the database through
 `CliContext.opened_store()`.
@@ -15,7 +16,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from studyapp.cli.context import EXIT_FAILED, CliContext, JsonOption
+from studyapp.cli.context import EXIT_FAILED, EXIT_USAGE, CliContext, JsonOption
+from studyapp.cli.interrupt import ctrl_c_for_an_import
 from studyapp.text.formatting import shorten
 
 QUESTION_WIDTH = 80
@@ -25,13 +27,30 @@ def import_command(
     ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(help="Markdown files or folders.")],
     as_json: JsonOption = False,
+    dialect: Annotated[
+        str | None,
+        typer.Option(help="Read every file as studyapp, obsidian or hashcards."),
+    ] = None,
+    separator: Annotated[
+        str | None,
+        typer.Option(help="Obsidian Spaced Repetition single-line separator (beats data.json)."),
+    ] = None,
 ) -> None:
     """Import markdown notes and flashcards (files or folders, recursively)."""
     from studyapp.store.library import import_paths
 
     context = ctx.ensure_object(CliContext)
-    with context.opened_store() as store:
-        reports = import_paths(store.sessions, paths, context.now())
+    separators = {"singleLineCardSeparator": separator} if separator is not None else None
+    if any(not path.strip() for path in paths):  # '' would be the current folder
+        context.error("studyapp import: an empty path names no file or folder")
+        raise typer.Exit(EXIT_USAGE)
+    with context.opened_store() as store, ctrl_c_for_an_import():
+        try:
+            reports = import_paths(
+                store.sessions, paths, context.now(), dialect=dialect, separators=separators
+            )
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
     failed = any(r.status == "failed" for r in reports)
     if as_json:
         context.echo(
@@ -131,3 +150,24 @@ def _print_listing(
     for row in rows:
         table.add_row(*cells(row))
     context.out.print(table)
+
+
+def rename_command(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="The deck's title now (see `studyapp decks`).")],
+    new_title: Annotated[str, typer.Argument(help="Its new title.")],
+) -> None:
+    """Rename a deck (every part file of a book); the name survives re-imports."""
+    from studyapp.domain.text_safety import strip_controls
+    from studyapp.store.library import rename_deck
+
+    context = ctx.ensure_object(CliContext)
+    new_title = strip_controls(new_title).strip()
+    if not new_title:
+        context.error("studyapp deck rename: the new title is empty")
+        raise typer.Exit(EXIT_USAGE)
+    with context.opened_store() as store:
+        files = rename_deck(store.sessions, title, new_title)
+    if not files:
+        context.fail("deck rename", f"no deck titled {title!r} (see `studyapp decks`)")
+    context.error(f"Renamed {title!r} to {new_title!r} ({files} file{'s' if files > 1 else ''})")

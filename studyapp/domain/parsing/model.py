@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studyapp.domain.scheduling import MemoryState
 
 
 class DeckFormat(StrEnum):
     BOOK = "book"
     NOTES = "notes"
     CARDS = "cards"
+
+
+class Dialect(StrEnum):
+    """Whose card syntax a file is read in (see `flashcards/FORMAT.md`)."""
+
+    STUDYAPP = "studyapp"
+    OBSIDIAN = "obsidian"  # the Obsidian Spaced Repetition plugin
+    HASHCARDS = "hashcards"
 
 
 class CardKind(StrEnum):
@@ -67,6 +80,34 @@ class ParsedSection:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportedReview:
+    """Review state another tool kept for a card, carried over when the card is new here.
+
+    Already converted to FSRS terms; `source` names the tool, `interval_days` and `ease` are
+    what it stored (ease as a factor, 2.5 for the plugin's 250), kept for messages and tests.
+    """
+
+    source: str
+    due: dt.datetime
+    stability: float
+    difficulty: float
+    last_review: dt.datetime
+    state: str = "review"
+    step: int | None = None
+    lapses: int = 0
+    interval_days: float = 0.0
+    ease: float | None = None
+
+    def memory(self) -> MemoryState:
+        """The card's first memory state here, marked as migrated: reviewed in the other
+        tool, never in studyapp, so `reps` is 0 while the state is not "new"."""
+        from studyapp.domain.scheduling import MemoryState
+
+        memory = MemoryState(self.state, self.step, self.stability, self.difficulty)
+        return replace(memory, due=self.due, last_review=self.last_review, lapses=self.lapses)
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedCard:
     kind: CardKind
     question: str
@@ -78,6 +119,8 @@ class ParsedCard:
     section_index: int | None = None
     demo_names: tuple[str, ...] = ()
     generated: bool = False
+    # Not part of the card's content: applied once, when the card is first stored.
+    review: ImportedReview | None = None
 
     @property
     def content_hash(self) -> str:
@@ -104,6 +147,7 @@ class ParsedDeck:
     sections: list[ParsedSection] = field(default_factory=list)
     cards: list[ParsedCard] = field(default_factory=list)
     warnings: list[ParseWarning] = field(default_factory=list)
+    dialect: Dialect = Dialect.STUDYAPP
 
     def identities(self) -> list[str]:
         """Each card's identity, in order; a repeated question gets an occurrence suffix so

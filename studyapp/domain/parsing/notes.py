@@ -91,6 +91,16 @@ class _Heading:
 
 
 def parse_notes(path: str, blocks: Blocks) -> ParsedDeck:
+    deck, section_of_line, hidden = parse_structure(path, blocks)
+    _cards(path, blocks, hidden, section_of_line, deck)
+    if any(card.kind is not CardKind.DEFINITION for card in deck.cards):
+        deck.format = DeckFormat.CARDS
+    return deck
+
+
+def parse_structure(path: str, blocks: Blocks) -> tuple[ParsedDeck, list[int | None], bytearray]:
+    """A deck with its title and sections but no cards yet; the section index of each line;
+    and the lines of a table of contents (not content). Other dialects share this."""
     lines, tokens = blocks.lines, blocks.tokens
     hidden = bytearray(len(lines))  # lines of a table of contents, not stored as content
     headings: list[_Heading] = []
@@ -109,10 +119,7 @@ def parse_notes(path: str, blocks: Blocks) -> ParsedDeck:
         path, title or PurePath(path).stem, DeckFormat.NOTES, warnings=list(blocks.warnings)
     )
     section_of_line = _sections(path, blocks, headings, hidden, deck)
-    _cards(path, blocks, hidden, section_of_line, deck)
-    if any(card.kind is not CardKind.DEFINITION for card in deck.cards):
-        deck.format = DeckFormat.CARDS
-    return deck
+    return deck, section_of_line, hidden
 
 
 def _hide_table_of_contents(
