@@ -36,7 +36,7 @@ def build_collection(folder: Path) -> tuple[Path, dict[str, int]]:
     col.add_note(cloze, col.decks.id("GDL"))
     ids = {
         "basic": col.find_cards(f"nid:{basic.id}")[0],
-        "cloze1": sorted(col.find_cards(f"nid:{cloze.id}"))[0],
+        "cloze1": next(c for c in col.find_cards(f"nid:{cloze.id}") if col.get_card(c).ord == 0),
     }
     for key, ratings in (("basic", (3, 3, 4)), ("cloze1", (1,))):
         for rating in ratings:
