@@ -180,6 +180,22 @@ class Card(Base):
     )
 
 
+class CardText(Base):
+    """A card's text as the screen shows it: math rendered to Unicode, the accents of symbols
+    dropped, so that a search for θ finds the card whose source says `\\hat{\\theta}`.
+
+    Derived data, indexed for full-text search by migration 0005: a trigger deletes a card's
+    row whenever its text changes, and `studyapp.store.card_text` renders the missing rows.
+    """
+
+    __tablename__ = "card_text"
+
+    card_id: Mapped[int] = mapped_column(
+        ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    rendered: Mapped[str] = mapped_column(Text)
+
+
 class ReviewLog(Base):
     """One row per answer; `before`/`after` hold the full scheduling state, so undo is exact."""
 

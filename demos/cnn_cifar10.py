@@ -25,8 +25,10 @@ The training loop is where this demo differs from the book's `model.fit(x, y, ba
   own `jit_compile="auto"`, because XLA's CPU convolutions are slower than oneDNN's (measured
   in bench/demo_throughput.py).
 
-bench/demo_throughput.py times this loop against the book's in one process. keras is imported
-inside the functions: the entry point sets KERAS_BACKEND before the first keras import.
+`--reference` trains the book's own loop instead (batch 32, Adam 5e-4, one-hot labels, 10
+epochs on the full CIFAR-10), and the `done` event compares its test accuracy with the book's
+0.7183. bench/demo_throughput.py times this loop against the book's in one process. keras is
+imported inside the functions: the entry point sets KERAS_BACKEND before the first keras import.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from demos.entrypoint import DemoSpec, TrainingRun, run
+from demos.reference import BookReference
 from studyapp.demos.catalogue import demo_by_module
 
 INPUT_SHAPE = (32, 32, 3)
@@ -50,6 +53,14 @@ BOOK_LEARNING_RATE = 5e-4
 BATCH_SIZE = demo_by_module(__spec__.name).training.batch_size
 #: Parameter count of the book's model; a test asserts the model still has it.
 PARAMETERS = 592_554
+#: The book's setup and its test accuracy, for `--reference`.
+REFERENCE = BookReference(
+    metric="test_accuracy",
+    book_value=0.7183,
+    batch_size=BOOK_BATCH_SIZE,
+    epochs=10,
+    setup="the book's fit: batch 32, Adam 5e-4, 10 epochs, full CIFAR-10",
+)
 
 
 def build_model(
@@ -132,13 +143,19 @@ def train(demo: TrainingRun) -> dict[str, float]:
 
     data = demo.load_images(INPUT_SHAPE)
     assert data.y_train is not None and data.y_test is not None
+    if demo.options.reference:
+        return train_book_loop(demo, data)
     batch_size = demo.options.batch_size
     x, fit_kwargs = training_input(
         data.x_train, data.y_train, batch_size=batch_size, seed=demo.options.seed
     )
+    # The learning rate follows the batch of one replica; the run scales it for the replicas.
     model = compile_optimised(
-        build_model(), batch_size=batch_size, jit_compile=demo.plan.jit_compile
+        build_model(),
+        batch_size=batch_size // demo.options.replicas,
+        jit_compile=demo.plan.jit_compile,
     )
+    demo.prepare(model)
     model.fit(
         x,
         epochs=demo.options.epochs,
@@ -151,9 +168,28 @@ def train(demo: TrainingRun) -> dict[str, float]:
     return report_classifier(demo, model, data)
 
 
+def train_book_loop(demo: TrainingRun, data: Any) -> dict[str, float]:
+    """The book's `model.fit(x, y, batch_size=32)`: float32 arrays and one-hot labels."""
+    import keras
+
+    from demos.classification import report_classifier, scale_images
+
+    model = build_model()
+    model.compile(
+        loss="categorical_crossentropy",
+        optimizer=keras.optimizers.Adam(learning_rate=BOOK_LEARNING_RATE),
+        metrics=["accuracy"],
+    )
+    one_hot = keras.utils.to_categorical(data.y_train, NUM_CLASSES)
+    test = (scale_images(data.x_test), keras.utils.to_categorical(data.y_test, NUM_CLASSES))
+    demo.fit(model, scale_images(data.x_train), one_hot, validation_data=test)
+    return report_classifier(demo, model, data)
+
+
 SPEC = DemoSpec(
     demo_by_module(__spec__.name),
     train=train,
+    reference=REFERENCE,
 )
 
 

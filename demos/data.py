@@ -2,8 +2,9 @@
 
 `--data` picks the source, each in its own module:
 
-* ``auto``: the real dataset through Keras' own loader, from the Keras cache, checked before
-  the backend is imported so missing files fail in well under a second (`demos.keras_cache`);
+* ``auto``: the real dataset through Keras' own loader, downloaded into the Keras cache on
+  first use (through `$STUDYAPP_DATA_MIRROR` when set), with `download` events
+  (`demos.keras_cache`, `demos.download`);
 * ``offline``: real digits that ship inside a Python wheel (`demos.local_images`);
 * a PATH: a folder of images, or of the Fashion-MNIST IDX files (`demos.local_images`).
 
@@ -18,8 +19,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from demos.download import Report
 from demos.image_data import DatasetUnavailable, ImageData, fit_to_shape
-from demos.keras_cache import KERAS_DATASETS, check_keras_cache, load_from_keras_cache
+from demos.keras_cache import KERAS_DATASETS, check_mirror, load_from_keras
 from demos.local_images import check_offline, load_offline_digits, load_path
 
 __all__ = ["DatasetUnavailable", "ImageData", "check_available", "load_images"]
@@ -28,9 +30,14 @@ __all__ = ["DatasetUnavailable", "ImageData", "check_available", "load_images"]
 def check_available(key: str, data: str) -> None:
     """Fail fast, without importing any backend, when `load_images` could not succeed."""
     if data == "auto":
-        check_keras_cache(key)
+        check_mirror()
     elif data == "offline":
         check_offline()
+    elif data == "library":
+        raise DatasetUnavailable(
+            "--data library trains the text demos on your study database; this demo needs "
+            "images: use auto, offline or a PATH"
+        )
     elif not Path(data).exists():
         raise DatasetUnavailable(f"--data {data}: no such file or directory")
 
@@ -42,6 +49,7 @@ def load_images(
     *,
     labelled: bool | None = True,
     limit: int | None = None,
+    report: Report | None = None,
 ) -> ImageData:
     """Load dataset `key` ("cifar10", "fashion_mnist", "mnist") from `data` and fit it to `shape`.
 
@@ -49,13 +57,14 @@ def load_images(
     when it uses them if a folder has them (`local_images.load_image_folder`), False when it
     never does.
     `limit` caps the number of training images a folder loader decodes (the Keras and offline
-    loaders read everything; they are fast).
+    loaders read everything; they are fast). `report` receives the `download` events of
+    ``auto``.
     """
     if key not in KERAS_DATASETS:
         raise ValueError(f"unknown dataset {key!r}; expected one of {', '.join(KERAS_DATASETS)}")
     height, width, channels = shape
     if data == "auto":
-        loaded = load_from_keras_cache(key)
+        loaded = load_from_keras(key, report)
     elif data == "offline":
         loaded = replace(load_offline_digits(), stands_in_for=key)
     else:

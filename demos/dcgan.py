@@ -21,9 +21,11 @@ stateless step that is not written yet and is refused with a clear message). Und
 `mixed_float16` both optimizers are wrapped in a `LossScaleOptimizer` and the step scales each
 loss before differentiating; the wrapper unscales and skips non-finite steps.
 
-Artifact: `samples.png`, a 3×10 grid of generated images. The generator and the sampling are
-shared with `demos.wgan_gp` (`demos.gan`). keras is imported inside the functions: the entry
-point sets KERAS_BACKEND before the first keras import.
+Artifacts: `samples.png`, a 3×10 grid of generated images, and `epochs/`, the same 30 latent
+points drawn before training and after each epoch. The lesson's numbers (`confident_share`,
+`classes_covered`) come from a classifier of the real images (`demos.gan`). The generator and
+the sampling are shared with `demos.wgan_gp` (`demos.gan`). keras is imported inside the
+functions: the entry point sets KERAS_BACKEND before the first keras import.
 """
 
 from __future__ import annotations
@@ -222,7 +224,12 @@ def train(demo: TrainingRun) -> dict[str, float]:
     data = demo.load_images((size, size, CHANNELS), labelled=False)
     dcgan, _, generator = build_dcgan(size, seed=demo.options.seed)
     dcgan.compile(jit_compile=demo.plan.jit_compile)
-    history = demo.fit(dcgan, scale_to_tanh_range(data.x_train), loss_key="d_loss")
+    history = demo.fit(
+        dcgan,
+        scale_to_tanh_range(data.x_train),
+        loss_key="d_loss",
+        callbacks=[gan.epoch_pictures(demo, generator, z_dim=Z_DIM)],
+    )
     gan.write_samples(
         demo,
         generator,
@@ -231,13 +238,18 @@ def train(demo: TrainingRun) -> dict[str, float]:
         title=f"DCGAN samples after {demo.options.epochs} epoch(s) on {data.name}",
         array=False,
     )
-    # A GAN has no test metric; report where both players ended.
-    return last_epoch_metrics(history)
+    # A GAN has no test metric: report where both players ended, and what the judge says.
+    return {
+        **last_epoch_metrics(history),
+        **gan.judged_metrics(demo, generator, data, z_dim=Z_DIM),
+    }
 
 
 SPEC = DemoSpec(
     demo_by_module(__spec__.name),
     train=train,
+    # The hand-written step's losses are not divided among replicas (`replica_share`).
+    data_parallel=False,
 )
 
 

@@ -25,13 +25,25 @@ weights (0.999, warmed up over the first batches), updated after every batch.
 
 The loss is a `compute_loss` in `keras.ops` (the model's training call returns the noise and
 its prediction), so Keras' own train step differentiates it on any backend; the moving average
-is a callback.
+is updated at the end of that train step, inside the compiled function, rather than by a Python
+callback that would wait for every batch and assign each of the ~200 weights eagerly. Under a
+mixed policy the noise mix, the loss and the averaged weights stay float32, and the bilinear
+upsampling runs in float32 too: TensorFlow's XLA lowering of its gradient mixes float32 and
+bfloat16/float16 operands, which XLA refuses to compile ("Seen floating point types of different
+precisions ... multiply(Conv2DBackpropInput, Square)").
 
 Artifacts: `reverse_diffusion.png` (a few images from noise to sample, step by step),
 `samples.png`, `samples.npy` (N×H×W×C in [0, 1]), `unet_ema.keras` (the averaged U-Net;
 reload with `keras.saving.load_model(path, custom_objects=custom_objects())`) and
-`normalisation.json` (the per-channel mean and std that `denormalise` needs with it).
+`normalisation.json` (the per-channel mean and std that `denormalise` needs with it), and
+`epochs/` (the same noise denoised in 10 DDIM steps before training and after epochs).
 keras is imported inside the functions: the entry point sets KERAS_BACKEND first.
+
+The lesson metric, `denoise_ratio`, is the averaged U-Net's mean absolute error in predicting
+the noise mixed into held-out images (at noise levels drawn uniformly over the schedule)
+divided by that of a denoiser that knows only the mean training image, predicting the noise
+as (noisy - signal_rate * mean image) / noise_rate: below 1 the network knows more about images
+than their average.
 """
 
 from __future__ import annotations
@@ -46,7 +58,7 @@ from typing import Any
 import numpy as np
 
 from demos.entrypoint import DemoSpec, TrainingRun, run
-from demos.figures import image_grid
+from demos.figures import image_grid, mosaic
 from demos.local_images import is_image_folder
 from demos.options import positive_int
 from studyapp.demos.catalogue import demo_by_module
@@ -153,7 +165,8 @@ def build_unet(shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE) -> Any:
     for _ in range(BLOCK_DEPTH):
         x = residual_block(x, BOTTLENECK_WIDTH)
     for width in reversed(WIDTHS):
-        x = layers.UpSampling2D(size=2, interpolation="bilinear")(x)
+        # float32 under any policy: see the module docstring (XLA and the resize gradient).
+        x = layers.UpSampling2D(size=2, interpolation="bilinear", dtype="float32")(x)
         for _ in range(BLOCK_DEPTH):
             x = layers.Concatenate()([x, skips.pop()])
             x = residual_block(x, width)
@@ -168,9 +181,12 @@ def build_diffusion_model(
     *,
     seed: int | None = None,
 ) -> Any:
-    """The model `fit` trains; `.network` learns, `.ema_network` is its moving average."""
+    """The model `fit` trains; `.network` learns, `.ema_network` is its moving average, which
+    every train step updates after the optimizer's step."""
     import keras
     from keras import ops
+
+    from demos.device_runtime import replica_share
 
     class DiffusionModel(keras.Model):
         def __init__(self, **kwargs: Any) -> None:
@@ -181,6 +197,7 @@ def build_diffusion_model(
             self.ema_network.set_weights(self.network.get_weights())
             self.ema_network.trainable = False
             self.seed_generator = keras.random.SeedGenerator(seed)
+            self.ema_updates = keras.Variable(0, dtype="int32", trainable=False, name="ema_updates")
             self.mean = np.asarray(mean, dtype="float32")
             self.std = np.sqrt(np.asarray(variance, dtype="float32"))
 
@@ -206,7 +223,45 @@ def build_diffusion_model(
             training: bool = True,
         ) -> Any:
             noises, predicted = y_pred
-            return ops.mean(ops.abs(noises - ops.cast(predicted, noises.dtype)))
+            return replica_share(ops.mean(ops.abs(noises - ops.cast(predicted, noises.dtype))))
+
+        def update_ema(self) -> None:
+            """One step of the moving average, in `keras.ops` (traced into the train step)."""
+            decay = ema_decay(ops.cast(self.ema_updates, "float32"))
+            for weight, ema_weight in zip(
+                self.network.weights, self.ema_network.weights, strict=True
+            ):
+                value = ops.cast(weight, ema_weight.dtype)
+                ema_weight.assign(decay * ema_weight + (1.0 - decay) * value)
+            self.ema_updates.assign_add(1)
+
+        def train_step(self, *args: Any) -> Any:
+            if keras.backend.backend() == "jax":
+                return self._stateless_train_step(*args)
+            logs = super().train_step(*args)
+            if keras.backend.backend() == "torch":
+                import torch
+
+                with torch.no_grad():
+                    self.update_ema()
+            else:
+                self.update_ema()
+            return logs
+
+        def _stateless_train_step(self, state: Any, data: Any) -> Any:
+            # Keras' JAX trainer passes the variables in and out: average their new values.
+            logs, (trainable, non_trainable, optimizer, metrics) = super().train_step(state, data)
+            mapping = [
+                *zip(self.trainable_variables, trainable, strict=True),
+                *zip(self.non_trainable_variables, non_trainable, strict=True),
+            ]
+            with keras.StatelessScope(state_mapping=mapping) as scope:
+                self.update_ema()
+            non_trainable = [
+                scope.get_current_value(v) if scope.get_current_value(v) is not None else value
+                for v, value in zip(self.non_trainable_variables, non_trainable, strict=True)
+            ]
+            return logs, (trainable, non_trainable, optimizer, metrics)
 
     model = DiffusionModel(name="diffusion_model")
     return model
@@ -239,36 +294,19 @@ def denormalise(images: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.nda
     return np.clip(images * std + mean, 0.0, 1.0).astype("float32")
 
 
-def ema_decay(updates: int) -> float:
-    """The book's 0.999, warmed up as TensorFlow's ExponentialMovingAverage(num_updates) does.
+def ema_decay(updates: Any) -> Any:
+    """The book's 0.999, warmed up as TensorFlow's ExponentialMovingAverage(num_updates) does;
+    `updates` is a count, or a float tensor inside the train step.
 
     A fixed 0.999 keeps the average ~98% of the initial (zero-output) network for the first
     few dozen batches, so a short run would sample from an untrained U-Net.
     """
-    return min(EMA, (1.0 + updates) / (10.0 + updates))
+    warmed = (1.0 + updates) / (10.0 + updates)
+    if isinstance(updates, int | float):
+        return min(EMA, warmed)
+    from keras import ops
 
-
-def ema_callback() -> Any:
-    """Updates the moving average of the U-Net's weights after every batch."""
-    import keras
-
-    class ExponentialMovingAverage(keras.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.updates = 0
-
-        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-            if keras.backend.backend() == "jax":
-                # Keras' JAX trainer keeps the state outside the variables during an epoch.
-                self.model.jax_state_sync()
-            decay = ema_decay(self.updates)
-            self.updates += 1
-            for weight, ema_weight in zip(
-                self.model.network.weights, self.model.ema_network.weights, strict=True
-            ):
-                ema_weight.assign(decay * ema_weight + (1.0 - decay) * weight)
-
-    return ExponentialMovingAverage()
+    return ops.minimum(EMA, warmed)
 
 
 def train(demo: TrainingRun) -> dict[str, float]:
@@ -285,7 +323,18 @@ def train(demo: TrainingRun) -> dict[str, float]:
         optimizer=keras.optimizers.AdamW(learning_rate=LEARNING_RATE, weight_decay=WEIGHT_DECAY),
         jit_compile=demo.plan.jit_compile,
     )
-    history = demo.fit(model, images, callbacks=[ema_callback()])
+    from demos.epoch_pictures import EpochPictures
+
+    fixed = np.random.default_rng(options.seed + 1).standard_normal((10, *shape))
+
+    def draw(path: Any) -> Any:
+        pictures, _ = reverse_diffusion(model.ema_network, fixed.astype("float32"), 10)
+        return mosaic(denormalise(pictures, model.mean, model.std), path, columns=10)
+
+    history = demo.fit(model, images, callbacks=[EpochPictures(demo, draw)])
+    network_error, mean_image_error = denoising_errors(
+        model, data.x_test.astype("float32") / 255.0, images, seed=options.seed
+    )
 
     steps = int(options.extra.get("diffusion_steps", DIFFUSION_STEPS))
     rng = np.random.default_rng(options.seed)
@@ -318,7 +367,33 @@ def train(demo: TrainingRun) -> dict[str, float]:
         "normalisation.json",
         {"mean": model.mean, "std": model.std, "diffusion_steps": steps},
     )
-    return {"loss": float(history.history["loss"][-1])}
+    return {
+        "loss": float(history.history["loss"][-1]),
+        "denoise_mae": network_error,
+        "mean_image_denoise_mae": mean_image_error,
+        "denoise_ratio": network_error / mean_image_error,
+    }
+
+
+def denoising_errors(
+    model: Any, test_images: np.ndarray, train_images: np.ndarray, *, seed: int
+) -> tuple[float, float]:
+    """(the averaged U-Net's, the mean-image denoiser's) mean absolute error in predicting the
+    noise mixed into `test_images` (0..1) at uniformly drawn diffusion times."""
+    rng = np.random.default_rng([seed, 8])
+    clean = (test_images - model.mean) / model.std
+    mean_image = (train_images.mean(axis=0) - model.mean) / model.std
+    times = rng.uniform(size=(len(clean), 1, 1, 1)).astype("float32")
+    noise_rates, signal_rates = (np.asarray(r) for r in offset_cosine_schedule(times))
+    noises = rng.standard_normal(clean.shape).astype("float32")
+    noisy = (signal_rates * clean + noise_rates * noises).astype("float32")
+    predicted = np.asarray(
+        model.ema_network.predict([noisy, noise_rates**2], batch_size=250, verbose=0)
+    )
+    baseline = (noisy - signal_rates * mean_image) / noise_rates
+    # KERAS_MAX_STEPS_PER_EPOCH caps predict() too, so there may be fewer predictions.
+    noises, baseline = noises[: len(predicted)], baseline[: len(predicted)]
+    return float(np.abs(noises - predicted).mean()), float(np.abs(noises - baseline).mean())
 
 
 SPEC = DemoSpec(

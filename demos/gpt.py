@@ -11,7 +11,9 @@ Model, as in the book: token + position embeddings (256 each, learned) -> one tr
 (MultiHeadAttention with 2 heads of key size 256 under a causal mask, dropout 0.1, residual +
 LayerNormalization, a 256-unit relu feed-forward layer, residual + LayerNormalization) -> Dense
 over the vocabulary (softmax). At most 10,000 words, contexts of 80 tokens, Adam, sparse
-categorical cross-entropy, batch 32, 5 epochs. The causal mask is built explicitly
+categorical cross-entropy, batch 32, 5 epochs; the contexts are windows at random places of the
+whole text and an epoch is at least 100 steps (`demos.text_generation`), where the book pads
+or cuts each review to 81 tokens. The causal mask is built explicitly
 (`causal_attention_mask`): position i may attend to positions j <= i only, which is what makes
 the model a next-word predictor that can be trained on every position of a sequence at once.
 
@@ -172,7 +174,9 @@ def build_gpt(vocab_size: int = VOCAB_SIZE, max_len: int = MAX_LEN) -> tuple[Any
 def train(demo: TrainingRun) -> dict[str, float]:
     text = load_training_text(demo, vocab_size=VOCAB_SIZE, max_len=MAX_LEN)
     gpt, attention_model = build_gpt(len(text.vocabulary))
-    metrics, texts = fit_and_generate(demo, gpt, text, max_tokens=GENERATED_WORDS, window=MAX_LEN)
+    metrics, texts = fit_and_generate(
+        demo, gpt, text, length=MAX_LEN, max_tokens=GENERATED_WORDS, window=MAX_LEN
+    )
     # The attention picture: one generated text (the coolest temperature reads best), cut short.
     shown = tokenize(min(texts, key=lambda t: t["temperature"])["text"])[:ATTENTION_TOKENS]
     ids = np.asarray([text.vocabulary.encode(shown)], dtype="int32")

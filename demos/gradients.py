@@ -105,6 +105,21 @@ def value_and_gradients(fn: LossFn, sources: Sequence[Any]) -> tuple[Any, Any, l
     return _BY_BACKEND[keras.backend.backend()](fn, sources)
 
 
+def gradient_penalty(score: Callable[[Any], Any], real: Any, fake: Any, seed_generator: Any) -> Any:
+    """WGAN-GP's penalty, mean((‖∂ score / ∂ x̂‖ − 1)²), on images x̂ drawn uniformly between
+    each real and generated image; `score` maps images to the critic's scores (a conditional
+    critic closes over its labels). Differentiable, for the critic's weight update."""
+    from keras import ops
+
+    alpha = keras.random.uniform((ops.shape(real)[0], 1, 1, 1), seed=seed_generator)
+    interpolated = real + alpha * (fake - real)
+    _, _, (grads,) = value_and_gradients(
+        lambda values: (ops.sum(score(values[0])), None), [interpolated]
+    )
+    norm = ops.sqrt(ops.sum(ops.square(grads), axis=(1, 2, 3)) + 1e-12)
+    return ops.mean(ops.square(norm - 1.0))
+
+
 def apply_gradients(optimizer: Any, grads: Sequence[Any], variables: Sequence[Any]) -> None:
     """`optimizer.apply`, outside PyTorch's autograd graph where that matters."""
     if keras.backend.backend() == "torch":

@@ -40,7 +40,7 @@ DIGIT_CLASSES = KERAS_DATASETS["mnist"].class_names
 _FASHION = KERAS_DATASETS["fashion_mnist"]
 #: The four IDX files, in the order Keras lists them: train labels, train images, test
 #: labels, test images.
-_FASHION_FILES = tuple(Path(f.cache_name).name for f in _FASHION.files)
+_FASHION_FILES = _FASHION.names
 
 
 # --------------------------------------------------------------------------- offline digits

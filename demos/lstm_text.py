@@ -9,9 +9,11 @@ text shipped with the project: the bundled deck's own notes and cards (see `demo
 
 Model, as in the book: word ids -> Embedding 100 -> LSTM 128 (return_sequences) -> Dense over the
 vocabulary (softmax); at most 10,000 words, sequences of 200 tokens, Adam, sparse categorical
-cross-entropy, batch 32, 25 epochs. Each sequence is a document padded or cut to 201 tokens; the
-loss ignores the padding but keeps the first pad after a text, so the model learns where texts
-end (the book's generator stops on that token).
+cross-entropy, batch 32, 25 epochs. Unlike the book, which pads or cuts each document to 201
+tokens, the sequences are windows of 201 tokens at random places of the whole text, the
+documents joined with the end token between them (so the model still learns where a text
+ends, and the book's generator still stops there), and an epoch is at least 100 steps
+(`demos.text_generation`); a tenth of the documents is held out for the validation perplexity.
 
 Artifacts: `generated.txt` and `generated.json` (texts continued from a prompt at each
 `--temperature`: low values pick likely words, high values more surprising ones),
@@ -59,7 +61,7 @@ def build_model(vocab_size: int = VOCAB_SIZE) -> Any:
 def train(demo: TrainingRun) -> dict[str, float]:
     text = load_training_text(demo, vocab_size=VOCAB_SIZE, max_len=MAX_LEN)
     model = build_model(len(text.vocabulary))
-    metrics, texts = fit_and_generate(demo, model, text, max_tokens=GENERATED_WORDS)
+    metrics, texts = fit_and_generate(demo, model, text, length=MAX_LEN, max_tokens=GENERATED_WORDS)
     write_text_artifacts(demo, text.corpus.prompt, texts, model, text.vocabulary)
     return metrics
 

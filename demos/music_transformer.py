@@ -14,6 +14,11 @@ the cello suites; the default here is 10 epochs of the chorales, about 90 steps 
 every event is seen in up to 50 windows per epoch). It then writes a piece of up to `--events`
 events (book 50) at `--temperature` (book 0.5).
 
+A tenth of the pieces (at least one) is held out. The lesson metric, `note_perplexity_ratio`, is
+the perplexity of the held-out pieces' next notes divided by that of a unigram model of notes
+(how often each note token occurs in the training pieces, add-one smoothed): below 1 the model
+uses the melody so far; the lesson asks for 0.6.
+
 Artifacts: `generated.mid` (written by music21), `piano_roll.png` (a real chorale melody above
 the generated one), `generated.json` (the generated tokens), `model.keras` (reload with
 `keras.saving.load_model(path, custom_objects=demos.music_model.custom_objects())`) and
@@ -30,9 +35,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from demos import lesson_metrics
+from demos.data import DatasetUnavailable
 from demos.entrypoint import DemoSpec, TrainingRun, run
 from demos.music_data import (
     REST,
+    SEQ_LEN,
     check_music_data,
     dataset_event,
     is_sounding,
@@ -50,6 +58,9 @@ GENERATED_EVENTS = 50
 QUICK_PIECES = 24
 #: Events of the real melody drawn above the generated one in the piano roll.
 PIANO_ROLL_EVENTS = 50
+#: Chorales parsed by a lesson run, and the share of the pieces held out for validation.
+LESSON_PIECES = 120
+VALIDATION_FRACTION = 0.1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -85,12 +96,25 @@ def train(demo: TrainingRun) -> dict[str, float]:
     corpus = load_music(
         options.data,
         stands_in_for=demo.info.dataset_key,
-        max_pieces=QUICK_PIECES if options.quick else None,
+        max_pieces=QUICK_PIECES if options.quick else LESSON_PIECES if options.lesson else None,
     )
-    notes, durations = corpus.stream()
+    notes, durations = (list(stream) for stream in corpus.stream())
+    held = max(1, round(len(corpus.pieces) * VALIDATION_FRACTION))
+    cut = len(notes) - sum(len(n) for n, _ in corpus.pieces[-held:])
+    if len(corpus.pieces) < 2 or len(notes) - cut <= SEQ_LEN or cut <= SEQ_LEN:
+        raise DatasetUnavailable(
+            f"--data {options.data}: {len(corpus.pieces)} piece(s), {len(notes)} events: too "
+            f"little music to hold a tenth out and still train on windows of {SEQ_LEN} events"
+        )
+    notes, durations, held_notes, held_durations = (
+        notes[:cut], durations[:cut], notes[cut:], durations[cut:]
+    )  # fmt: skip
     note_vocabulary = Vocabulary.build([notes], len(set(notes)) + 2)
     duration_vocabulary = Vocabulary.build([durations], len(set(durations)) + 2)
     sequences = make_sequences(notes, durations, note_vocabulary, duration_vocabulary)
+    # Back-to-back validation windows: every held-out event (but the first) a target once.
+    validation = make_sequences(held_notes, held_durations, note_vocabulary, duration_vocabulary)
+    validation = validation.take(np.arange(0, len(validation), SEQ_LEN))
     if options.max_steps_per_epoch is not None:
         order = np.random.default_rng(options.seed).permutation(len(sequences))
         sequences = sequences.take(order[: options.max_steps_per_epoch * options.batch_size])
@@ -107,6 +131,7 @@ def train(demo: TrainingRun) -> dict[str, float]:
         },
         jit_compile=demo.plan.jit_compile,
     )
+    demo.prepare(model)
     history = model.fit(
         [sequences.x_notes, sequences.x_durations],
         {"note_outputs": sequences.y_notes, "duration_outputs": sequences.y_durations},
@@ -115,6 +140,16 @@ def train(demo: TrainingRun) -> dict[str, float]:
         shuffle=True,
         verbose=0,
         callbacks=[demo.progress_callback()],
+    )
+    held_out = model.evaluate(
+        [validation.x_notes, validation.x_durations],
+        {"note_outputs": validation.y_notes, "duration_outputs": validation.y_durations},
+        verbose=0,
+        return_dict=True,
+    )
+    note_perplexity = float(np.exp(held_out["note_outputs_loss"]))
+    unigram = lesson_metrics.unigram_perplexity(
+        note_vocabulary.encode(notes), validation.y_notes.reshape(-1), len(note_vocabulary)
     )
 
     temperature = float(options.extra.get("temperature", TEMPERATURE))
@@ -171,6 +206,9 @@ def train(demo: TrainingRun) -> dict[str, float]:
         "note_loss": float(logs["note_outputs_loss"][-1]),
         "duration_loss": float(logs["duration_outputs_loss"][-1]),
         "generated_notes": float(sum(1 for n in generated_notes if is_sounding(n) and n != REST)),
+        "note_perplexity": note_perplexity,
+        "unigram_note_perplexity": unigram,
+        "note_perplexity_ratio": lesson_metrics.ratio(note_perplexity, unigram),
     }
 
 

@@ -17,8 +17,13 @@ sparse categorical cross-entropy, batch 128, 150 epochs.
 `MaskedConv2D` multiplies its kernel by the mask in every call (`keras.ops.conv`) rather than
 overwriting the kernel, so the masked weights can never leak, on any backend.
 
-Artifacts: `samples.png` (sampled images), `samples.npy` (their 0..1 values, N×16×16×1) and
-`model.keras` (reload with `keras.saving.load_model(path, custom_objects=custom_objects())`).
+Artifacts: `samples.png` (sampled images), `samples.npy` (their 0..1 values, N×16×16×1),
+`model.keras` (reload with `keras.saving.load_model(path, custom_objects=custom_objects())`) and
+`epochs/` (ten images sampled with the same random draws before training and after epochs).
+
+The lesson metric, `nll_ratio`, is the test negative log-likelihood per pixel divided by that of
+a model whose pixels ignore one another (each position's own distribution of the 4 levels,
+counted on the training images): how much the pixels above and to the left tell the model.
 keras is imported inside the functions: the entry point sets KERAS_BACKEND first.
 """
 
@@ -32,7 +37,9 @@ from typing import Any
 
 import numpy as np
 
+from demos import lesson_metrics
 from demos.entrypoint import DemoSpec, TrainingRun, run
+from demos.figures import mosaic
 from demos.text_data import positive_float
 from studyapp.demos.catalogue import demo_by_module
 
@@ -176,9 +183,18 @@ def train(demo: TrainingRun) -> dict[str, float]:
         loss="sparse_categorical_crossentropy",
         jit_compile=demo.plan.jit_compile,
     )
-    history = demo.fit(model, inputs, targets)
+    from demos.epoch_pictures import EpochPictures
+
+    def draw(path: Any) -> Any:
+        levels = sample_images(
+            model, SAMPLE_GRID[1], temperature=TEMPERATURE, rng=np.random.default_rng(options.seed)
+        )
+        return mosaic(levels.astype("float32") / (PIXEL_LEVELS - 1), path, columns=SAMPLE_GRID[1])
+
+    history = demo.fit(model, inputs, targets, callbacks=[EpochPictures(demo, draw)])
     test_inputs, test_targets = quantise(data.x_test)
     test_loss = float(model.evaluate(test_inputs, test_targets, batch_size=500, verbose=0))
+    independent = lesson_metrics.independent_pixel_nll(targets, test_targets, PIXEL_LEVELS)
 
     rng = np.random.default_rng(options.seed)
     temperature = float(options.extra.get("temperature", TEMPERATURE))
@@ -191,7 +207,12 @@ def train(demo: TrainingRun) -> dict[str, float]:
     )
     demo.save_model(model)
     # Negative log-likelihood per pixel, in nats: the number likelihood models are compared on.
-    return {"loss": float(history.history["loss"][-1]), "test_loss": test_loss}
+    return {
+        "loss": float(history.history["loss"][-1]),
+        "test_loss": test_loss,
+        "independent_pixel_nll": independent,
+        "nll_ratio": lesson_metrics.ratio(test_loss, independent),
+    }
 
 
 SPEC = DemoSpec(

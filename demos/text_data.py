@@ -6,6 +6,8 @@
   the project), one document per paragraph with the card syntax stripped. The book's datasets
   are Kaggle downloads the app never fetches, so ``auto`` has no cache to look in and uses the
   same real text as ``offline``.
+* ``library``: the cards and notes in the user's own study database (`$STUDYAPP_DB`, which the
+  app's runner sets to the database it has open), read through `studyapp.store.study_text`.
 * a PATH: the book's Epicurious recipes (`full_format_recipes.json`, a list of objects with
   "title" and "directions"), the book's wine reviews (`winemag-data-130k-v2.json`, objects with
   "country", "province", "variety" and "description"), any other text file (one document per
@@ -16,12 +18,19 @@ its `TextVectorization` with `pad_punctuation` does) by a small pure-Python toke
 vocabulary is plain data that any backend can use and that is saved next to the model. Index 0
 is the padding token, which also ends a generated text, and index 1 is "[UNK]", as in Keras.
 
-Imports numpy only: no keras, no backend.
+The demos train on sliding windows over the whole corpus rather than on one padded sequence
+per document (the book's way, which wastes most of a short text's window on padding):
+`split_documents` holds out a share of the documents for validation, and `token_stream` joins
+documents into one stream of ids with the end token 0 between them, so the model still learns
+where a text ends.
+
+Imports numpy (and, for ``library``, the study store); no keras, no backend.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import string
@@ -38,7 +47,10 @@ from studyapp.demos.protocol import DatasetEvent
 
 PAD, UNK = "", "[UNK]"
 SOURCE_DECK = "offline:studyapp-deck"
+SOURCE_LIBRARY = "library:study-database"
 SOURCE_PATH = "path"
+#: Share of the documents held out to measure validation perplexity.
+VALIDATION_FRACTION = 0.1
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 #: Paragraphs shorter than this many words (headings, lone markers) are not documents.
 MIN_DOCUMENT_WORDS = 4
@@ -73,6 +85,9 @@ def check_text_data(data: str) -> None:
     if data in ("auto", "offline"):
         if not any(deck_folder().glob("*.md")):
             raise DatasetUnavailable(f"the bundled deck is missing from {deck_folder()}")
+        return
+    if data == "library":
+        library_texts()
         return
     path = Path(data)
     if not path.exists():
@@ -148,12 +163,41 @@ def json_corpus(path: Path) -> TextCorpus:
     )
 
 
+@functools.cache
+def library_texts() -> tuple[str, ...]:
+    """The cards and notes of the study database in `$STUDYAPP_DB` (or the default one)."""
+    from db.engine import database_location, resolve_url
+    from studyapp.store.study_text import NoStudyText, read_study_text
+
+    try:
+        return tuple(read_study_text(resolve_url()))
+    except NoStudyText as error:
+        raise DatasetUnavailable(
+            f"--data library ({database_location(None)}): {error}; or run with --data offline"
+        ) from None
+
+
 def load_corpus(data: str, *, stands_in_for: str) -> TextCorpus:
     """The documents for `--data` (see the module docstring)."""
     check_text_data(data)
+    documents: list[str]
+    if data == "library":
+        documents = [d for text in library_texts() for d in markdown_documents(text)]
+        if not documents:
+            raise DatasetUnavailable(
+                f"--data library: no paragraph of {MIN_DOCUMENT_WORDS}+ words in the study database"
+            )
+        return TextCorpus(
+            "study-library",
+            "the cards and notes of your study database",
+            SOURCE_LIBRARY,
+            tuple(documents),
+            "the",
+            stands_in_for=stands_in_for,
+        )
     if data in ("auto", "offline"):
         folder = deck_folder()
-        documents: list[str] = []
+        documents = []
         for path in sorted(folder.glob("*.md")):
             documents += markdown_documents(path.read_text(encoding="utf-8"))
         return TextCorpus(
@@ -234,32 +278,41 @@ class Vocabulary:
         return {"padding_index": 0, "unknown_index": 1, "words": list(self.words)}
 
 
-@dataclass(frozen=True)
-class Sequences:
-    """Next-token training pairs: x[i, t] predicts y[i, t] = x[i, t + 1]."""
+def split_documents(
+    documents: Sequence[Sequence[str]], seed: int, fraction: float = VALIDATION_FRACTION
+) -> tuple[list[Sequence[str]], list[Sequence[str]]]:
+    """(training, validation) documents: a shuffled `fraction` (at least one) held out."""
+    order = np.random.default_rng(seed).permutation(len(documents))
+    held = max(1, round(len(documents) * fraction)) if len(documents) > 1 else 0
+    return [documents[i] for i in order[held:]], [documents[i] for i in order[:held]]
 
-    x: np.ndarray
-    y: np.ndarray
-    weights: np.ndarray
-    """1 where y is a word or the end of its document, 0 on the padding after it."""
 
-
-def encode_documents(
-    documents: Sequence[Sequence[str]], vocabulary: Vocabulary, length: int
-) -> Sequences:
-    """Pad or cut each tokenized document to `length` + 1 ids, as the book's vectorizer does."""
+def token_stream(documents: Iterable[Sequence[str]], vocabulary: Vocabulary) -> np.ndarray:
+    """The documents' ids one after another, each followed by the end token 0."""
     index = vocabulary.index()
-    ids = np.zeros((len(documents), length + 1), dtype="int32")
-    for row, document in enumerate(documents):
-        encoded = [index.get(token, 1) for token in document[: length + 1]]
-        ids[row, : len(encoded)] = encoded
-    x, y = ids[:, :-1], ids[:, 1:]
-    weights = (y != 0).astype("float32")
-    # Predicting the padding right after a document is learning where texts end.
-    # A document of n tokens ends at y[n - 1] (a cut-off one has no end inside the window).
-    ends = np.clip((x != 0).sum(axis=1) - 1, 0, length - 1)
-    weights[np.arange(len(ids)), ends] = 1.0
-    return Sequences(x, y, weights)
+    ids: list[int] = []
+    for document in documents:
+        ids += [index.get(token, 1) for token in document]
+        ids.append(0)
+    return np.asarray(ids, dtype="int32")
+
+
+def windows_at(
+    stream: np.ndarray, starts: np.ndarray, length: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Next-token pairs from `stream`: x[i] = stream[s : s + length], y[i] the same shifted by
+    one, for each start s (each at most len(stream) - length - 1)."""
+    positions = np.asarray(starts, dtype="int64")[:, None] + np.arange(length + 1)
+    ids = stream[positions]
+    return ids[:, :-1], ids[:, 1:]
+
+
+def tiled_windows(stream: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Back-to-back windows covering `stream` once (every id a target once, but the first):
+    how validation perplexity is measured."""
+    length = min(length, len(stream) - 1)
+    starts = np.arange(0, len(stream) - length, length)
+    return windows_at(stream, starts, length)
 
 
 def sample_token(probabilities: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
@@ -301,17 +354,14 @@ def generate_text(
     return vocabulary.decode(ids)
 
 
-def dataset_event(corpus: TextCorpus, sequences: Sequences, vocabulary: Vocabulary) -> DatasetEvent:
-    """The `dataset` event of a text demo (the image demos' fields, for text)."""
+def dataset_event(
+    corpus: TextCorpus, train: np.ndarray, validation: np.ndarray, vocabulary: Vocabulary
+) -> DatasetEvent:
+    """The `dataset` event of a text demo: its token streams' lengths as the shapes."""
     return DatasetEvent(
         corpus.name,
         corpus.source,
-        {
-            "x_train": list(sequences.x.shape),
-            "y_train": list(sequences.y.shape),
-            "x_test": None,
-            "y_test": None,
-        },
+        {"x_train": [len(train)], "y_train": None, "x_test": [len(validation)], "y_test": None},
         title=corpus.title,
         stands_in_for=corpus.stands_in_for,
         extra={"documents": len(corpus.documents), "vocabulary_size": len(vocabulary)},

@@ -19,8 +19,9 @@ from typing import Annotated
 import typer
 
 from studyapp import __version__
-from studyapp.cli import demo, exports, library, optimize, serve, stats
-from studyapp.cli.context import CliContext
+from studyapp.cli import card, check, demo, exports, library, optimize, serve, stats
+from studyapp.cli.context import EXIT_USAGE, CliContext
+from studyapp.cli.interrupt import EXIT_INTERRUPTED, by_ctrl_c, say_interrupted
 
 DbOption = Annotated[
     str | None,
@@ -49,6 +50,9 @@ def main_callback(
     # (By name: typer >= 0.20 carries its own copy of click, with its own enum.)
     source = ctx.get_parameter_source("db")
     typed = source is not None and source.name == "COMMANDLINE"
+    if typed and db is not None and not db.strip():  # not "the default database"
+        context.error("studyapp: --db is empty; give a database URL or a SQLite file path")
+        raise typer.Exit(EXIT_USAGE)
     if db is not None and (typed or context.db is None):
         context = replace(context, db=db)
     ctx.obj = context
@@ -63,7 +67,10 @@ def run_tui(context: CliContext, start: str) -> None:
         ensure_bundled_deck(store.sessions, context.now())
         from studyapp.tui.app import make_app
 
-        make_app(store, start=start, now=context.now).run()
+        tui = make_app(store, start=start, now=context.now)
+        tui.run()
+    if tui.return_code:  # the app ended on an unhandled exception (Textual printed it)
+        raise typer.Exit(tui.return_code)
 
 
 def review_command(ctx: typer.Context) -> None:
@@ -89,20 +96,32 @@ app.command("stats")(stats.stats)
 app.command("export")(exports.export)
 app.command("backup")(exports.backup)
 app.command("restore")(exports.restore)
+app.command("check")(check.check_command)
 app.command("serve")(serve.serve_command)
 
-demo_app = typer.Typer(
-    help="Run the Keras demos that cards link to, and see past runs.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
+
+def sub_app(help: str) -> typer.Typer:
+    """A command group (`studyapp demo ...`), set up as the main app is."""
+    return typer.Typer(
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+    )
+
+
+demo_app = sub_app("Run the Keras demos that cards link to, and see past runs.")
 demo_app.command("list")(demo.list_command)
 demo_app.command("info")(demo.info_command)
 demo_app.command("runs")(demo.runs_command)
 demo_app.command("run")(demo.run_command)
 app.add_typer(demo_app, name="demo", help="List, inspect and run the Keras demos.")
+
+deck_app = sub_app("Change a deck.")
+deck_app.command("rename")(library.rename_command)
+app.add_typer(deck_app, name="deck", help="Change a deck: rename it.")
+app.add_typer(card.card_app, name="card", help="Suspend, bury, flag or reset cards by id.")
 
 
 def main(args: Sequence[str] | None = None, context: CliContext | None = None) -> None:
@@ -110,5 +129,10 @@ def main(args: Sequence[str] | None = None, context: CliContext | None = None) -
     clock, stdout and stderr). Exits the process, as a command does."""
     try:
         app(args=None if args is None else list(args), obj=context)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except KeyboardInterrupt:  # before typer could turn it into its exit status 130
+        say_interrupted(context)
+        sys.exit(EXIT_INTERRUPTED)
+    except SystemExit as exit:
+        if exit.code == EXIT_INTERRUPTED and by_ctrl_c(exit):
+            say_interrupted(context)
+        raise

@@ -8,6 +8,11 @@ or to `CliRunner().invoke(app, args, obj=context)`; nothing in the CLI is a modu
 `CliContext.opened_store()` is the one way a command opens the database: whatever stops it
 (a bad URL, a folder, a file that is not a database, no permission, a server that does not
 answer) is one line, `studyapp: cannot open database <where>: <reason>`, and exit status 2.
+A database found damaged while the command works (a page that does not read) is one line
+too, naming the database and suggesting `studyapp check`, exit status 2.
+
+Both consoles are `SafeConsole`s: nothing the CLI prints, whatever database it came from, can
+carry a terminal escape sequence.
 
 Imports typer and rich, never Textual; the store opens lazily, inside the command.
 """
@@ -25,6 +30,8 @@ from rich.console import Console
 from rich.text import Text
 
 from studyapp.domain.clock import utc_now
+from studyapp.domain.text_safety import strip_controls
+from studyapp.text.console import SafeConsole
 
 if TYPE_CHECKING:
     from studyapp.store.opening import Store
@@ -40,7 +47,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def _stderr_console() -> Console:
     # soft_wrap: a message is one line however narrow the terminal, so scripts can read it.
-    return Console(stderr=True, soft_wrap=True, highlight=False)
+    return SafeConsole(stderr=True, soft_wrap=True, highlight=False)
 
 
 @dataclass(frozen=True)
@@ -52,16 +59,17 @@ class CliContext:
     in the user data folder."""
     now: Callable[[], dt.datetime] = utc_now
     """The clock, returning aware UTC datetimes; tests pass a fixed one."""
-    out: Console = field(default_factory=Console)
+    out: Console = field(default_factory=SafeConsole)
     """Standard output: tables, statistics pictures, JSON."""
     err: Console = field(default_factory=_stderr_console)
     """Standard error: one-line problems and what a command wrote where."""
 
     def echo(self, text: str, *, err: bool = False) -> None:
         """`text` exactly as it is (JSON, a demo's raw lines), a newline, flushed at once so a
-        reader of a pipe sees each line as it comes."""
+        reader of a pipe sees each line as it comes. Control characters are dropped (JSON
+        escapes its own)."""
         file = (self.err if err else self.out).file
-        file.write(text + "\n")
+        file.write(strip_controls(text) + "\n")
         file.flush()
 
     def error(self, message: str) -> None:
@@ -78,10 +86,19 @@ class CliContext:
         self.error(f"studyapp: cannot open database {database_location(self.db)}: {_reason(error)}")
         raise typer.Exit(EXIT_USAGE) from None
 
+    def damaged(self, reason: str) -> NoReturn:
+        """The one line for a database whose pages do not read, and exit status 2."""
+        self.error(
+            f"studyapp: database {database_location(self.db)} is damaged ({reason}); "
+            "run `studyapp check`"
+        )
+        raise typer.Exit(EXIT_USAGE) from None
+
     @contextmanager
     def opened_store(self) -> Iterator[Store]:
-        """The migrated database for one command, closed when the block ends."""
-        from studyapp.store.opening import open_store
+        """The migrated database for one command, closed when the block ends; a database
+        found damaged inside the block is the one line of `damaged`."""
+        from studyapp.store.opening import database_damage, open_store
 
         try:
             store = open_store(self.db)
@@ -91,6 +108,10 @@ class CliContext:
             self.error(f"Database upgraded; the old file was copied to {store.migration_backup}")
         try:
             yield store
+        except Exception as error:
+            if (reason := database_damage(error)) is None:
+                raise
+            self.damaged(reason)
         finally:
             store.close()
 

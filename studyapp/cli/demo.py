@@ -156,13 +156,21 @@ def run_command(
         int | None, typer.Option("--batch-size", min=1, help="Batch size.")
     ] = None,
     quick: Annotated[
-        bool, typer.Option("--quick", help="A small, fast run (a subset of the data).")
+        bool, typer.Option("--quick", help="A smoke test: a few steps, seconds long.")
+    ] = False,
+    lesson: Annotated[
+        bool,
+        typer.Option(
+            "--lesson",
+            help="The lesson: minutes on a CPU, and whether it reached the card's target.",
+        ),
     ] = False,
     data: Annotated[
         str,
         typer.Option(
             "--data",
-            help="auto (download if needed), offline (bundled data only) or a path.",
+            help="auto (the book's data, downloaded once into the Keras cache), offline "
+            "(bundled data only), library (text demos: your cards and notes) or a path.",
         ),
     ] = "auto",
     backend: Annotated[
@@ -172,6 +180,22 @@ def run_command(
         str | None, typer.Option("--precision", help="float32, mixed_float16, mixed_bfloat16.")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    jit: Annotated[
+        str | None,
+        typer.Option("--jit", help="Compile with XLA: auto (on a GPU or TPU), on or off."),
+    ] = None,
+    steps: Annotated[
+        int | None,
+        typer.Option("--steps", min=1, help="Stop after this many training steps in total."),
+    ] = None,
+    devices: Annotated[
+        str | None,
+        typer.Option("--devices", help="GPUs to train on in data parallel: N or all (1)."),
+    ] = None,
+    deterministic: Annotated[
+        bool,
+        typer.Option("--deterministic", help="Deterministic kernels and seeds (slower)."),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the demo's JSON events as they come.")
     ] = False,
@@ -186,19 +210,33 @@ def run_command(
     """
     context = ctx.ensure_object(CliContext)
     info = _demo_or_exit(context, name)
-    if data not in ("auto", "offline") and not Path(data).expanduser().exists():
+    if data not in ("auto", "offline", "library") and not Path(data).expanduser().exists():
         context.error(f"studyapp: no such data path: {data}")
+        raise typer.Exit(EXIT_USAGE)
+    if quick and lesson:
+        context.error("studyapp: --quick and --lesson are two different runs; pass one")
+        raise typer.Exit(EXIT_USAGE)
+    if jit is not None and jit not in ("auto", "on", "off"):
+        context.error(f"studyapp: --jit {jit}: expected auto, on or off")
+        raise typer.Exit(EXIT_USAGE)
+    if devices is not None and not (devices == "all" or (devices.isdigit() and int(devices))):
+        context.error(f"studyapp: --devices {devices}: expected a number of GPUs or all")
         raise typer.Exit(EXIT_USAGE)
     request = DemoRequest(
         name=info.name,
         epochs=epochs,
         batch_size=batch_size,
         quick=quick,
+        lesson=lesson,
         data=data,
         backend=backend,
         precision=precision,
         seed=seed,
         card_id=card,
+        jit=jit,
+        steps=steps,
+        devices=int(devices) if devices and devices.isdigit() else devices,
+        deterministic=deterministic,
     )
     with context.opened_store() as store:
         if card is not None and not card_exists(store.sessions, card):

@@ -28,6 +28,8 @@ from studyapp.demos.runner import (
     DemoEvent,
     DemoRunHandle,
     DeviceEvent,
+    DoneEvent,
+    DownloadEvent,
     EpochEvent,
     LogLine,
     ProgressEvent,
@@ -80,6 +82,7 @@ class ProgressDisplay:
             console=context.out,
         )
         self._tasks: dict[int | None, TaskID] = {}
+        self._downloads: dict[str, TaskID] = {}
 
     def __enter__(self) -> ProgressDisplay:
         self.progress.start()
@@ -93,6 +96,18 @@ class ProgressDisplay:
             Text.assemble(
                 ("Run ", "dim"), str(handle.run_id), (f" · {handle.request.name}", "bold")
             )
+        )
+
+    def _download(self, event: DownloadEvent) -> None:
+        """One bar per file, in bytes."""
+        key = f"download {event.file}"
+        task = self._downloads.get(key)
+        if task is None:
+            task = self.progress.add_task(key, total=event.total_bytes, metrics="")
+            self._downloads[key] = task
+        done = f"{event.bytes_done / 1e6:.1f} MB"
+        self.progress.update(
+            task, total=event.total_bytes, completed=event.bytes_done, metrics=done
         )
 
     def _task(self, epoch: int | None, epochs: int | None, total: int | None) -> TaskID:
@@ -114,6 +129,17 @@ class ProgressDisplay:
             )
         elif isinstance(event, DatasetEvent):
             out.print(Text(f"Dataset: {event.describe()}"), soft_wrap=True)
+        elif isinstance(event, DownloadEvent):
+            self._download(event)
+        elif isinstance(event, DoneEvent) and event.lesson is not None:
+            lesson = event.lesson
+            verdict = "passed" if lesson.passed else "not passed"
+            out.print(
+                Text(
+                    f"Lesson {verdict}: {lesson.metric} = {lesson.value:.4g} "
+                    f"(target {lesson.target:g})"
+                )
+            )
         elif isinstance(event, ProgressEvent):
             task = self._task(event.epoch, event.epochs, event.steps)
             values = dict(event.metrics)

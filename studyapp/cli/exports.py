@@ -116,9 +116,9 @@ def restore(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A studyapp database file (e.g. from backup).")],
 ) -> None:
-    """Replace the database with a backup; the current one is backed up first, and an older
-    backup is upgraded to the current schema."""
-    from studyapp.exports.backup import restore_database
+    """Replace the database with a backup, checked and upgraded first; the current one is
+    saved beside it, and no other studyapp can write in between."""
+    from studyapp.exports.restore import restore_database
 
     context = ctx.ensure_object(CliContext)
     database = _sqlite_database(context, "restore")

@@ -70,6 +70,6 @@ def optimize_command(
     table.add_column("log loss", justify="right")
     table.add_column("RMSE (bins)", justify="right")
     for name, figures in (("default", result.default), ("fitted", result.fitted)):
-        table.add_row(name, f"{figures['log_loss']:.4f}", f"{figures['rmse_bins']:.4f}")
+        table.add_row(name, Text(f"{figures['log_loss']:.4f}"), Text(f"{figures['rmse_bins']:.4f}"))
     context.out.print(table)
-    context.out.print(f"Saved; {result.rescheduled} cards rescheduled.")
+    context.out.print(Text(f"Saved; {result.rescheduled} cards rescheduled."))

@@ -135,11 +135,8 @@ def chapter_table(chapters: list[dict[str, Any]]) -> Table:
 
 
 def hardest_table(hardest: dict[str, Any]) -> Table:
-    table = Table(
-        title=f"Hardest cards ({hardest['leeches']} leeches with ≥ {hardest['leech_lapses']} "
-        "lapses)",
-        title_justify="left",
-    )
+    title = f"Hardest cards ({hardest['leeches']} leeches with ≥ {hardest['leech_lapses']} lapses)"
+    table = Table(title=Text(title, style="table.title"), title_justify="left")
     for column in ("id", "card", "chapter", "lapses", "recall", ""):
         table.add_column(
             column, justify="right" if column in ("id", "lapses", "recall") else "left"

@@ -1,11 +1,12 @@
 """The catalogue of runnable demos, read from its one data file, `catalogue.toml`.
 
-The file says what each demo is, teaches, needs and costs, the book's chapter titles, and the
-cache files of the Keras datasets the image demos load. The app lists demos from it, links cards
-to them (explicit `demo:NAME` links, or `studyapp.demos.matching` on the card's text) and starts
-them as `python -m <module>`; each demo program reads its own entry (`demo_by_module`) for its
-title, dataset and training defaults, and `demos.keras_cache` reads the dataset files. Adding a
-demo is adding one `[[demo]]` table and its module under `demos/`.
+The file says what each demo is, teaches, needs and costs, what its lesson run must reach, the
+book's chapter titles, and the Keras datasets the image demos load. The app lists demos from it,
+links cards to them (explicit `demo:NAME` links, or `studyapp.demos.matching` on the card's
+text) and starts them as `python -m <module>`; each demo program reads its own entry
+(`demo_by_module`) for its title, dataset, training and lesson defaults, and
+`demos.keras_cache` the datasets. Adding a demo is adding one `[[demo]]` table and its module
+under `demos/`.
 
 Standard library only, and cheap: the demo programs import this module before their backend is
 chosen, and the app imports it on start. It must not import keras, tensorflow, numpy, textual
@@ -52,54 +53,83 @@ class TrainingDefaults:
 
 
 @dataclass(frozen=True)
-class CacheFile:
-    """One file a Keras loader expects in its cache, and where it comes from."""
-
-    cache_name: str
-    """Path relative to `<keras home>/datasets`, exactly as `keras.utils.get_file` looks for it."""
-    url: str
-    sha256: str | None = None
-    """The hash Keras' loader pins for this file (it re-downloads on a mismatch), if any."""
-
-    @property
-    def file_name(self) -> str:
-        return self.url.rsplit("/", 1)[-1]
-
-
-@dataclass(frozen=True)
 class KerasDataset:
-    """A dataset of `keras.datasets` and the cache files its `load_data()` reads.
+    """A dataset of `keras.datasets`: what it is and the files its `load_data()` downloads.
 
-    The properties are what the catalogue's texts name, e.g. `{cifar10.url}`.
+    The loader itself decides where the files go in the Keras cache and checks the hashes
+    Keras pins; the catalogue only names the origins (for people, and for a mirror, which must
+    serve each file under the same name). The properties are what the catalogue's texts name,
+    e.g. `{cifar10.url}`.
     """
 
     key: str
     title: str
     size: str
-    files: tuple[CacheFile, ...]
+    urls: tuple[str, ...]
+    """The origins `load_data()` downloads from, in the order it fetches them."""
     class_names: tuple[str, ...]
 
     @property
     def url(self) -> str:
-        return self.files[0].url
-
-    @property
-    def cache_name(self) -> str:
-        return self.files[0].cache_name
+        return self.urls[0]
 
     @property
     def url_folder(self) -> str:
         return self.url.rsplit("/", 1)[0] + "/"
 
     @property
-    def cache_folder(self) -> str:
-        return self.cache_name.rpartition("/")[0]
+    def names(self) -> tuple[str, ...]:
+        """The files' names: the last part of each origin."""
+        return tuple(url.rsplit("/", 1)[-1] for url in self.urls)
 
     @property
     def file_names(self) -> str:
         """The files' names as a sentence lists them: "a", "a and b", "a, b and c"."""
-        names = [file.file_name for file in self.files]
+        names = self.names
         return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@dataclass(frozen=True)
+class LessonPlan:
+    """What `--lesson` trains, and the number it must reach: the run that shows a card's idea
+    in a few minutes on a laptop CPU (seconds on a GPU)."""
+
+    metric: str
+    """A key of the run's final metrics (the `done` event's), e.g. "test_accuracy"."""
+    target: float
+    higher_is_better: bool
+    """`goal = "at least"` (True) or `"at most"` (False)."""
+    epochs: int
+    steps_per_epoch: int | None
+    """Caps each epoch (text demos draw this many batches of windows); None: whole epochs."""
+    batch_size: int | None
+    """None keeps the demo's own batch size."""
+    requires: Mapping[str, float]
+    """Other final metrics that must be at least these values (e.g. classes_covered = 8)."""
+    explains: str
+    """The metric and its baseline, for people."""
+    args: tuple[str, ...] = ()
+    """The demo's own options the lesson sets (e.g. fewer Langevin steps per batch); any
+    given on the command line win."""
+
+    def reached(self, metrics: Mapping[str, Any]) -> bool:
+        """Whether `metrics` reach the target and every further requirement."""
+        value = metrics.get(self.metric)
+        if not isinstance(value, int | float) or value != value:  # missing or NaN
+            return False
+        hit = value >= self.target if self.higher_is_better else value <= self.target
+        return hit and all(
+            isinstance(metrics.get(key), int | float) and metrics[key] >= minimum
+            for key, minimum in self.requires.items()
+        )
+
+    @property
+    def goal(self) -> str:
+        """E.g. "test_accuracy ≥ 0.9, classes_covered ≥ 8"."""
+        sign = "≥" if self.higher_is_better else "≤"
+        parts = [f"{self.metric} {sign} {self.target:g}"]
+        parts += [f"{key} ≥ {minimum:g}" for key, minimum in self.requires.items()]
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -129,6 +159,8 @@ class DemoInfo:
     """What the demo shows: the plots and numbers it produces."""
     keywords: tuple[str, ...]
     """Lowercase words and phrases that link a card's text to this demo."""
+    lesson: LessonPlan | None = None
+    """What `--lesson` runs and must reach; None for a demo without one."""
 
     @property
     def chapter_title(self) -> str:
@@ -190,7 +222,7 @@ def chapter_titles() -> Mapping[int, str]:
 
 
 def keras_datasets() -> Mapping[str, KerasDataset]:
-    """Key ("cifar10", "fashion_mnist", "mnist") → the dataset and its cache files."""
+    """Key ("cifar10", "fashion_mnist", "mnist") → the dataset and the files it downloads."""
     return catalogue().keras_datasets
 
 
@@ -211,17 +243,25 @@ def read_catalogue(path: Path) -> Catalogue:
         for key, entry in reader.table(raw, "keras_datasets", "the file").items()
     }
     # Texts are filled in once: a broken placeholder fails here, naming its entry, rather than
-    # in front of a user.
-    texts = {
-        name: reader.fill(reader.text(raw["texts"], name, "[texts]"), datasets, f"texts.{name}")
-        for name in reader.table(raw, "texts", "the file")
-    }
+    # in front of a user. A text may name the datasets and the texts above it.
+    texts: dict[str, str] = {}
+    for name in reader.table(raw, "texts", "the file"):
+        text = reader.text(raw["texts"], name, "[texts]")
+        texts[name] = reader.fill(text, {**datasets, **texts}, f"texts.{name}")
     chapters = {
         reader.chapter_number(key): reader.text(raw["chapters"], key, "[chapters]")
         for key in reader.table(raw, "chapters", "the file")
     }
+    # In book order: by chapter, and within a chapter as the file lists them (demos added
+    # later are appended to the file, whatever their chapter).
     demos = tuple(
-        reader.demo(entry, {**datasets, **texts}, chapters) for entry in reader.entries(raw, "demo")
+        sorted(
+            (
+                reader.demo(entry, {**datasets, **texts}, chapters)
+                for entry in reader.entries(raw, "demo")
+            ),
+            key=lambda demo: demo.chapter,
+        )
     )
     names = [demo.name for demo in demos]
     if duplicates := sorted({name for name in names if names.count(name) > 1}):
@@ -283,28 +323,53 @@ class _Reader:
         where = f"[keras_datasets.{key}]"
         if not isinstance(raw, dict):
             raise self.fail(where, "must be a table")
-        files = raw.get("files")
-        if not isinstance(files, list) or not files:
-            raise self.fail(where, "files must be a list of {cache_name, url, sha256} tables")
-        cache_files = []
-        for file in files:
-            if not isinstance(file, dict) or set(file) - {"cache_name", "url", "sha256"}:
-                raise self.fail(where, f"a file is {{cache_name, url, sha256}}, not {file!r}")
-            sha256 = file.get("sha256")
-            cache_files.append(
-                CacheFile(
-                    self.text(file, "cache_name", where),
-                    self.text(file, "url", where),
-                    None if sha256 is None else self.text(file, "sha256", where),
-                )
-            )
+        if unknown := sorted(set(raw) - {"title", "size", "urls", "classes"}):
+            raise self.fail(where, f"unknown keys {', '.join(unknown)}")
         return KerasDataset(
             key,
             self.text(raw, "title", where),
             self.text(raw, "size", where),
-            tuple(cache_files),
+            self.texts(raw, "urls", where),
             self.texts(raw, "classes", where),
         )
+
+    def lesson(self, raw: Any, where: str) -> LessonPlan:
+        where = f"{where} lesson"
+        if not isinstance(raw, dict):
+            raise self.fail(where, "must be a table")
+        optional = {"steps_per_epoch", "batch_size", "requires", "args"}
+        known = {"metric", "goal", "target", "epochs", "explains", *optional}
+        if unknown := sorted(set(raw) - known):
+            raise self.fail(where, f"unknown keys {', '.join(unknown)}")
+        goal = raw.get("goal")
+        if goal not in ("at least", "at most"):
+            raise self.fail(where, 'goal must be "at least" or "at most"')
+        requires = raw.get("requires", {})
+        if not isinstance(requires, dict) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in requires.values()
+        ):
+            raise self.fail(where, "requires must be a table of metric = minimum")
+
+        def optional_number(key: str) -> int | None:
+            return self.number(raw, key, where) if key in raw else None
+
+        return LessonPlan(
+            metric=self.text(raw, "metric", where),
+            target=self.real(raw, "target", where),
+            higher_is_better=goal == "at least",
+            epochs=self.number(raw, "epochs", where),
+            steps_per_epoch=optional_number("steps_per_epoch"),
+            batch_size=optional_number("batch_size"),
+            requires={str(k): float(v) for k, v in requires.items()},
+            explains=self.text(raw, "explains", where),
+            args=self.texts(raw, "args", where) if "args" in raw else (),
+        )
+
+    def real(self, raw: Mapping[str, Any], key: str, where: str) -> float:
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(where, f"{key} must be a number")
+        return float(value)
 
     def demo(
         self, raw: dict[str, Any], shared: Mapping[str, Any], chapters: Mapping[int, str]
@@ -313,7 +378,7 @@ class _Reader:
         known = {f.name for f in fields(DemoInfo)}
         if unknown := sorted(set(raw) - known):
             raise self.fail(where, f"unknown keys {', '.join(unknown)}")
-        if missing := sorted(known - set(raw)):
+        if missing := sorted(known - set(raw) - {"lesson"}):
             raise self.fail(where, f"missing keys {', '.join(missing)}")
         training_raw = raw["training"]
         if not isinstance(training_raw, dict):
@@ -350,4 +415,5 @@ class _Reader:
             runtime_gpu=text("runtime_gpu"),
             shows=text("shows"),
             keywords=keywords,
+            lesson=self.lesson(raw["lesson"], where) if "lesson" in raw else None,
         )

@@ -37,6 +37,12 @@ class SchedulerSettings:
     timezone: str | None = None  # IANA name; None means the machine's local zone
     parameters: tuple[float, ...] = tuple(DEFAULT_PARAMETERS)
     fuzz: bool = True
+    # Once a reversed or cloze card is answered, its siblings (the other cards of the same
+    # note) wait until the next study day, so one side never gives the other away.
+    bury_siblings: bool = True
+    # An answer counts at most this long in the review log, as in Anki: a card left on screen
+    # while the user made tea would otherwise skew the time statistics.
+    answer_time_cap_seconds: int = 60
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,6 +65,8 @@ class SchedulerSettings:
             problems.append("the day must start at an hour from 0 to 23")
         if self.maximum_interval_days < 1:
             problems.append("the maximum interval must be at least one day")
+        if self.answer_time_cap_seconds < 1:
+            problems.append("the answer time cap must be at least one second")
         if any(s <= 0 for s in self.learning_steps_minutes + self.relearning_steps_minutes):
             problems.append("steps must be positive numbers of minutes")
         if self.timezone is not None:
@@ -242,6 +250,19 @@ def format_interval(interval: dt.timedelta) -> str:
     if days < 365:
         return f"{days / 30:.1f}mo".replace(".0mo", "mo")
     return f"{days / 365:.1f}y".replace(".0y", "y")
+
+
+def capped_answer_millis(elapsed: dt.timedelta, settings: SchedulerSettings) -> int:
+    """The answer time the review log records: never negative, at most the cap."""
+    millis = int(elapsed.total_seconds() * 1000)
+    return max(0, min(millis, settings.answer_time_cap_seconds * 1000))
+
+
+def day_start_of(date: dt.date, settings: SchedulerSettings) -> dt.datetime:
+    """The UTC instant the study day of local `date` begins (for "due on this date")."""
+    zone = study_zone(settings)
+    local = dt.datetime.combine(date, dt.time(settings.day_starts_at_hour), tzinfo=zone)
+    return local.astimezone(dt.UTC)
 
 
 def with_settings(settings: SchedulerSettings, **changes: Any) -> SchedulerSettings:

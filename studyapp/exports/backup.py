@@ -1,9 +1,9 @@
-"""Backing up and restoring the embedded SQLite database with SQLite's backup API.
+"""Backing up the embedded SQLite database with SQLite's backup API.
 
-The copy is consistent even while another instance writes. A file offered for restore is
-checked first (a SQLite file, a studyapp schema this version knows, not damaged), and the
-database it replaces is saved next to it. Server databases are not handled here: their own
-tools (pg_dump) do it better.
+The copy is consistent even while another instance writes, and it is checked before it gets
+its name: a damaged database is refused (`studyapp check` says more), never copied as if it
+were a backup. Restoring is `studyapp.exports.restore`. Server databases are not handled
+here: their own tools (pg_dump) do it better.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from db.migrate import MIGRATIONS, backup_sqlite
+from db.migrate import backup_sqlite
 from studyapp.exports.output import ExportError, atomic_output
-
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def stamp(now: dt.datetime) -> str:
@@ -29,75 +27,36 @@ def default_backup_path(database: Path, now: dt.datetime) -> Path:
     return database.with_name(f"{database.stem}-backup-{stamp(now)}.db")
 
 
+def damage(file: Path, *, settled: bool = False) -> str | None:
+    """SQLite's first complaint about the pages of `file` (`PRAGMA quick_check`), or None
+    when they all read. `settled`: a file no one else has open, with no WAL (a copy just
+    made), read as it is, so no -wal or -shm file appears beside it."""
+    mode = "immutable=1" if settled else "mode=ro"
+    try:
+        with closing(sqlite3.connect(f"{file.resolve().as_uri()}?{mode}", uri=True)) as db:
+            rows = db.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as error:
+        return str(error)
+    problems = [str(row[0]) for row in rows if row[0] != "ok"]
+    return problems[0] if problems else None if rows else "no answer from quick_check"
+
+
 def backup_database(database: Path, target: Path) -> None:
-    """Copy `database` to `target` (a new file), written all at once."""
+    """Copy `database` to `target` (a new file), written all at once, and only if the copy
+    reads back whole."""
     if not database.is_file():
         raise ExportError(f"{database}: no such database")
-    if target.exists():
+    if target.exists() or target.is_symlink():
         raise ExportError(f"{target}: already exists; choose another name")
     with atomic_output(target) as partial:
         try:
             backup_sqlite(database, partial)
         except sqlite3.DatabaseError as error:
             raise ExportError(f"{database}: cannot copy: {error}") from None
-
-
-def check_backup_file(file: Path) -> str:
-    """The studyapp schema revision of a database file; ExportError naming the file if the
-    file is not a studyapp database this version can restore."""
-    from alembic.script import ScriptDirectory
-
-    if not file.is_file():
-        raise ExportError(f"{file}: no such file")
-    try:
-        with file.open("rb") as handle:
-            header = handle.read(16)
-    except OSError as error:
-        raise ExportError(f"{file}: cannot read: {error.strerror}") from None
-    if header != SQLITE_HEADER:
-        raise ExportError(f"{file}: not a SQLite database")
-    try:
-        with closing(sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)) as db:
-            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-            if "alembic_version" not in tables:
-                raise ExportError(f"{file}: not a studyapp database (no alembic_version table)")
-            row = db.execute("SELECT version_num FROM alembic_version").fetchone()
-            check = db.execute("PRAGMA quick_check").fetchone()
-    except sqlite3.DatabaseError as error:
-        raise ExportError(f"{file}: not a readable database: {error}") from None
-    if check is None or check[0] != "ok":
-        damage = check[0] if check else "no answer"
-        raise ExportError(f"{file}: the database is damaged ({damage})")
-    if row is None:
-        raise ExportError(f"{file}: not a studyapp database (no schema revision)")
-    revision = str(row[0])
-    try:
-        ScriptDirectory(str(MIGRATIONS)).get_revision(revision)
-    except Exception:  # alembic's CommandError / ResolutionError: a revision it does not know
-        raise ExportError(
-            f"{file}: made by a newer studyapp (schema revision {revision})"
-        ) from None
-    return revision
-
-
-def restore_database(file: Path, database: Path, now: dt.datetime) -> tuple[str, Path | None]:
-    """Replace `database` with the backup `file`, saving the current database first.
-
-    Returns the backup's schema revision and where the replaced database was saved (None if
-    there was none). The caller opens the store afterwards, which upgrades an older backup.
-    """
-    revision = check_backup_file(file)
-    if database.exists() and database.resolve() == file.resolve():
-        raise ExportError(f"{file}: is the database itself")
-    saved: Path | None = None
-    if database.is_file():
-        saved = database.with_name(f"{database.name}.before-restore.{stamp(now)}.bak")
-        try:
-            backup_sqlite(database, saved)
-        except sqlite3.DatabaseError as error:
-            raise ExportError(f"{database}: cannot back up the current database: {error}") from None
-    try:
-        backup_sqlite(file, database)
-    except sqlite3.DatabaseError as error:
-        raise ExportError(f"{file}: cannot restore: {error}") from None
-    return revision, saved
+        # The copy is checked, not the live file: it is what the user keeps, and no writer
+        # changes it while it is read.
+        if (problem := damage(partial, settled=True)) is not None:
+            raise ExportError(
+                f"{database}: the database is damaged ({problem}); nothing was written. "
+                "Run `studyapp check`"
+            )

@@ -6,19 +6,26 @@ UI thread, so that showing a prefetched card costs only a widget swap.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Card, Deck, DemoLink
+from db.models import Card, Deck, DemoLink, Section
 from studyapp.domain.render import render_markdown, render_text
 from studyapp.domain.scheduling import MemoryState
 from studyapp.store.review import memory_of
-from studyapp.store.search import SectionHit, related_sections_in
+from studyapp.store.search import NOTES_FORMAT, SectionHit, related_sections_in
 
 FLAG_NAMES = {0: "", 1: "red", 2: "orange", 3: "green", 4: "blue"}
+KIND_TITLES = {
+    "basic": "Card",
+    "reversed": "Reversed card",
+    "cloze": "Cloze deletion",
+    "definition": "Definition",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,20 @@ class CardData:
     memory: MemoryState
     demos: tuple[str, ...]
     related: tuple[SectionHit, ...]
+    section_title: str | None = None
+    notes_deck: bool = False
+    """The card comes from a notes deck, whose sections are prose to read."""
+    buried_until: dt.datetime | None = None
+
+    @property
+    def heading(self) -> str:
+        """The card's title; for a hand-written card without one, the heading of the section
+        it stands in, else what kind of card it is (never "Untitled")."""
+        if self.title:
+            return self.title
+        if self.section_title and self.section_title != self.chapter:
+            return self.section_title
+        return KIND_TITLES.get(self.kind, "Card")
 
     @property
     def location(self) -> str:
@@ -52,8 +73,9 @@ class CardData:
 
     @property
     def notes_section_id(self) -> int | None:
-        """The card's own notes section, else the notes section that ranks closest to it."""
-        if self.section_id is not None:
+        """The card's own notes section, else the notes section that ranks closest to it.
+        A section of a cards file is card syntax, not notes: it is never the answer."""
+        if self.section_id is not None and self.notes_deck:
             return self.section_id
         return self.related[0].section_id if self.related else None
 
@@ -67,11 +89,14 @@ def load_card(
 
 def _load_card(session: Session, card_id: int, with_related: bool) -> CardData | None:
     row = session.execute(
-        select(Card, Deck.title).join(Deck, Card.deck_id == Deck.id).where(Card.id == card_id)
+        select(Card, Deck.title, Deck.format, Section.title)
+        .join(Deck, Card.deck_id == Deck.id)
+        .outerjoin(Section, Section.id == Card.section_id)
+        .where(Card.id == card_id)
     ).one_or_none()
     if row is None:
         return None
-    card, deck_title = row
+    card, deck_title, deck_format, section_title = row
     demos = tuple(
         session.scalars(
             select(DemoLink.demo_name)
@@ -100,4 +125,7 @@ def _load_card(session: Session, card_id: int, with_related: bool) -> CardData |
         memory=memory_of(card),
         demos=demos,
         related=related,
+        section_title=render_text(section_title) if section_title else None,
+        notes_deck=deck_format == NOTES_FORMAT,
+        buried_until=card.buried_until,
     )

@@ -6,21 +6,27 @@ run on their own connection, read-only where SQLite allows, so checking never ch
 `repair` restores the newest backup that itself passes every check and is a studyapp database,
 after keeping the damaged file beside it (`.damaged-<time>`), so nothing is ever thrown away.
 
-PostgreSQL keeps its own pages consistent; there the check covers foreign keys only.
-Imports no UI.
+PostgreSQL keeps its own pages, indexes and foreign keys consistent; there the check covers
+the studyapp schema and every foreign key's rows (`check_server`), and there is no file to
+repair. Imports no UI.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from db.migrate import SchemaRefused, check_schema, inspect_sqlite_file
+from sqlalchemy import Engine, func, inspect, select, text
+
+from db.migrate import SchemaRefused, check_schema, head_revision, inspect_sqlite_file
 
 FTS_TABLES = ("cards_fts", "sections_fts")
+SERVER_CHECKS = "the studyapp schema and the rows of every foreign key"
+"""What `check_server` covers; the server itself keeps pages and indexes consistent."""
 
 
 @dataclass(slots=True)
@@ -87,10 +93,62 @@ def _check_fts(path: Path, tables: list[str]) -> list[str]:
     return problems
 
 
+def check_server(engine: Engine) -> CheckReport:
+    """Every problem found in a server database: a schema this studyapp does not know, and
+    rows whose foreign key points at nothing (possible only where constraints were dropped
+    or disabled). Checks the schema only when it is not the newest (open it once to
+    upgrade)."""
+    from db.models import Base
+
+    report = CheckReport(engine.url.render_as_string(hide_password=True))
+    with engine.connect() as connection:
+        tables = frozenset(inspect(connection).get_table_names())
+        revision = None
+        if "alembic_version" in tables:
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        try:
+            check_schema(revision, tables)
+        except SchemaRefused as error:
+            report.problems.append(str(error))
+            return report
+        if revision != head_revision():
+            return report
+        for table in Base.metadata.sorted_tables:
+            for key in table.foreign_keys:
+                parent = key.column.table.alias("parent")
+                target = parent.c[key.column.name]
+                orphans = connection.scalar(
+                    select(func.count())
+                    .select_from(table.outerjoin(parent, key.parent == target))
+                    .where(key.parent.is_not(None), target.is_(None))
+                )
+                if orphans:
+                    report.problems.append(
+                        f"foreign key: {orphans} rows of {table.name} point at missing "
+                        f"{key.column.table.name}"
+                    )
+    return report
+
+
+def swap_in(path: Path, replacement: Path, kept: Path) -> None:
+    """Move the SQLite file `path` (with its -wal and -shm) to `kept`, and `replacement`
+    (a file in the same folder) to `path`: each step a rename, nothing copied or lost."""
+    if path.exists():
+        os.replace(path, kept)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.replace(side, kept.with_name(kept.name + suffix))
+    os.replace(replacement, path)
+
+
 def backup_candidates(path: Path, folders: list[Path]) -> list[Path]:
-    """Backups of `path`, newest first: migration copies beside it and `studyapp backup`
-    files in `folders`."""
-    found = list(path.parent.glob(f"{path.name}.*.bak"))
+    """Backups of `path`, newest first: migration and restore copies beside it
+    (`study.db.*.bak`), `studyapp backup`'s default files beside it
+    (`study-backup-*.db`), and any database file in `folders`."""
+    name, stem = glob.escape(path.name), glob.escape(path.stem)  # a `[` in a name is literal
+    found = list(path.parent.glob(f"{name}.*.bak"))
+    found += path.parent.glob(f"{stem}-backup-*.db")
     for folder in folders:
         if folder.is_dir():
             found += [p for p in folder.iterdir() if p.suffix in (".db", ".bak", ".sqlite")]
@@ -112,12 +170,7 @@ def repair_sqlite(path: Path, folders: list[Path], now: dt.datetime) -> CheckRep
         staged = path.with_name(f".{path.name}.{stamp}.restoring")
         backup_sqlite(candidate, staged)
         kept = path.with_name(f"{path.name}.damaged-{stamp}")
-        os.replace(path, kept)
-        for suffix in ("-wal", "-shm"):
-            side = path.with_name(path.name + suffix)
-            if side.exists():
-                os.replace(side, kept.with_name(kept.name + suffix))
-        os.replace(staged, path)
+        swap_in(path, staged, kept)
         report.repaired_from, report.kept_damaged = str(candidate), str(kept)
         return report
     report.problems.append("no sound backup found to repair from")

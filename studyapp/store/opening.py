@@ -2,10 +2,13 @@
 
 The one place where the app, the CLI and the tests turn a `--db` value into sessions, so they
 all get the same pragmas and the same automatic migration (with a backup first).
+`database_damage` tells a damaged SQLite file apart from every other database error, for the
+faces' one line that suggests `studyapp check`.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,3 +35,17 @@ def open_store(db: str | None = None) -> Store:
     engine = open_engine(url)
     backup = upgrade(engine)
     return Store(url, engine, session_factory(engine), backup)
+
+
+# What SQLite says when pages do not read (SQLITE_CORRUPT, SQLITE_NOTADB).
+DAMAGE_MESSAGES = ("malformed", "not a database", "database corrupt", "disk image")
+
+
+def database_damage(error: BaseException) -> str | None:
+    """SQLite's reason when `error` (the driver's, or SQLAlchemy's wrapping it) says the file
+    is damaged; None for any other error."""
+    cause = getattr(error, "orig", None) or error
+    if not isinstance(cause, sqlite3.DatabaseError):
+        return None
+    reason = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    return reason if any(m in reason.lower() for m in DAMAGE_MESSAGES) else None

@@ -1,9 +1,10 @@
 """The home screen's numbers: per deck and chapter new / learning / due, and today's progress.
 
-Plain SQLAlchemy (no Textual import), run in a worker thread. The counts use the same rules as
-`studyapp.store.review.build_queue`: retired, suspended and buried cards are left out, reviews count
-until the study day ends, learning cards once they are due within the learn-ahead window, and
-new cards within what is left of today's new-card limit.
+Plain SQLAlchemy (no Textual import), run in a worker thread. The counts follow the rules of
+`studyapp.store.queue`, the module that builds the review queue, so Home and Review agree:
+retired, suspended and buried cards are left out, reviews count until the study day ends,
+learning cards once they are due within the learn-ahead window, and new cards and reviews
+within the room left in each deck's own daily limits.
 """
 
 from __future__ import annotations
@@ -17,11 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.models import Card, Deck
 from studyapp.domain.book_title import natural_key
 from studyapp.domain.scheduling import SchedulerSettings, next_study_day
-from studyapp.store.review import QueueScope, TodayCounts, next_due_in, today_counts
-
-# Anki's default: a learning card due within 20 minutes is shown rather than making the
-# user wait, once nothing else is left.
-LEARN_AHEAD = dt.timedelta(minutes=20)
+from studyapp.store.queue import (
+    LEARN_AHEAD,
+    LEARNING_STATES,
+    DeckRoom,
+    QueueScope,
+    TodayCounts,
+    deck_groups,
+    deck_rooms,
+    today_counts,
+)
+from studyapp.store.review import next_due_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +40,9 @@ class Counts:
     def __add__(self, other: Counts) -> Counts:
         return Counts(self.new + other.new, self.learning + other.learning, self.due + other.due)
 
-    def capped(self, new_room: int) -> Counts:
-        return Counts(min(self.new, new_room), self.learning, self.due)
+    def capped(self, room: DeckRoom) -> Counts:
+        """What a session may show of these: new cards and reviews within the deck's room."""
+        return Counts(min(self.new, room.new), self.learning, min(self.due, room.reviews))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,7 @@ class ChapterRow:
 class DeckRow:
     deck_id: int
     title: str
+    book_key: str
     counts: Counts
     scope: QueueScope
     chapters: list[ChapterRow] = field(default_factory=list)
@@ -75,13 +84,14 @@ def load_overview(
 def _load_overview(session: Session, now: dt.datetime, settings: SchedulerSettings) -> Overview:
     end_of_day = next_study_day(now, settings)
     today = today_counts(session, now, settings)
-    new_room = max(0, settings.new_per_day - today.new_learned)
+    groups = deck_groups(session)
+    rooms = deck_rooms(session, now, settings, groups)
     live = (
         Card.retired_at.is_(None)
         & Card.suspended.is_(False)
         & (Card.buried_until.is_(None) | (Card.buried_until <= now))
     )
-    learning = Card.state.in_(("learning", "relearning")) & (Card.due <= now + LEARN_AHEAD)
+    learning = Card.state.in_(LEARNING_STATES) & (Card.due <= now + LEARN_AHEAD)
     rows = session.execute(
         select(
             Deck.title,
@@ -96,11 +106,6 @@ def _load_overview(session: Session, now: dt.datetime, settings: SchedulerSettin
         .where(Card.retired_at.is_(None))
         .group_by(Deck.title, Card.chapter)
     ).all()
-    deck_ids: dict[str, list[int]] = {}
-    for deck_id, title in session.execute(
-        select(Deck.id, Deck.title).where(Deck.id.in_(select(Card.deck_id).distinct()))
-    ):
-        deck_ids.setdefault(title, []).append(deck_id)
     # A book's chapters in the order of its parts, then of the cards in them.
     rows = sorted(rows, key=lambda r: (natural_key(r[0]), r[5], r[6]))
     raw: dict[str, list[tuple[str | None, Counts]]] = {}
@@ -108,13 +113,18 @@ def _load_overview(session: Session, now: dt.datetime, settings: SchedulerSettin
         raw.setdefault(title, []).append((chapter, Counts(new, learn, due)))
     decks = []
     totals = Counts()
-    for title, chapters in raw.items():
-        ids = tuple(sorted(deck_ids.get(title, ())))
-        deck_counts = sum((counts for _chapter, counts in chapters), Counts())
+    for group in groups:
+        chapters = raw.get(group.title, [])
+        if not chapters:
+            continue  # every card of the deck is retired
+        room, ids = rooms[group.title], group.deck_ids
+        deck_counts = sum((counts for _chapter, counts in chapters), Counts()).capped(room)
         totals += deck_counts
-        rows_ = [
-            ChapterRow(chapter, counts.capped(new_room), QueueScope(ids, chapter))
+        chapter_rows = [
+            ChapterRow(chapter, counts.capped(room), QueueScope(ids, chapter))
             for chapter, counts in chapters
         ]
-        decks.append(DeckRow(ids[0], title, deck_counts.capped(new_room), QueueScope(ids), rows_))
-    return Overview(decks, totals.capped(new_room), today, next_due_in(session, now))
+        decks.append(
+            DeckRow(ids[0], group.title, group.book_key, deck_counts, QueueScope(ids), chapter_rows)
+        )
+    return Overview(decks, totals, today, next_due_in(session, now))

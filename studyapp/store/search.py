@@ -3,7 +3,8 @@
 SQLite uses the FTS5 tables of migration 0002 (external content, kept in sync by triggers) and
 ranks with bm25; PostgreSQL uses `websearch_to_tsquery` against the weighted `to_tsvector`
 expressions that migration 0002 indexes with GIN, ranked with `ts_rank`. Either way a hit's
-`score` is "higher is better".
+`score` is "higher is better". A card matches on its source text or on its rendered text
+(migration 0005, `studyapp.store.card_text`), so `theta` and `θ` both find `\\hat{\\theta}`.
 
 User text never reaches the FTS5 query parser as syntax: it is split into words, each quoted.
 Imports neither Textual nor Keras.
@@ -25,15 +26,18 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
+    or_,
     select,
     text,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
-from db.models import Card, Deck, Section
+from db.models import Card, CardText, Deck, Section
+from studyapp.store.card_text import closest_terms, refresh_card_text, vocabulary, without_marks
 
 CardState = Literal["new", "learning", "review", "relearning"]
 STATES: tuple[CardState, ...] = ("new", "learning", "review", "relearning")
+NOTES_FORMAT = "notes"  # `DeckFormat.NOTES`: sections that are prose, not card syntax
 
 # Keep identical to PG_CARD_VECTOR / PG_SECTION_VECTOR in migration 0002: the GIN indexes
 # are on these expressions, and PostgreSQL uses an expression index only for the same expression.
@@ -55,6 +59,10 @@ BM25 = {
     "sections": "bm25(sections_fts, 4.0, 1.0)",
 }
 PG_VECTORS = {"cards": CARD_VECTOR_SQL, "sections": SECTION_VECTOR_SQL}
+# Keep identical to PG_RENDERED_VECTOR in migration 0005 (the GIN index's expression).
+RENDERED_VECTOR_SQL = "to_tsvector('english'::regconfig, card_text.rendered)"
+# A word found only in the rendered text counts like one in the answer.
+RENDERED_BM25 = "bm25(card_text_fts) * 2.0"
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _MATH_OR_CODE = re.compile(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\]\([^)]*\)", re.DOTALL)
@@ -86,6 +94,30 @@ class CardHit:
     suspended: bool
     flag: int
     score: float
+    buried_until: dt.datetime | None = None
+
+    def shown_state(self, now: dt.datetime) -> str:
+        """What the browser calls the card: suspended and buried before its FSRS state."""
+        if self.suspended:
+            return "suspended"
+        if self.buried_until is not None and self.buried_until > now:
+            return "buried"
+        return self.state
+
+
+@dataclass(frozen=True, slots=True)
+class CardFilters:
+    """The browser's filters; None means "any"."""
+
+    deck_id: int | None = None
+    chapter: str | None = None
+    state: CardState | None = None
+    due_now: dt.datetime | None = None
+    """Learned cards whose due time has come by then."""
+    suspended: bool | None = None
+    flagged: bool | None = None
+    buried_at: dt.datetime | None = None
+    """Only the cards buried at that moment."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +133,8 @@ class SectionHit:
 
 
 def words(query: str) -> list[str]:
-    """The words of a query, lower-cased, in order, without duplicates."""
-    return list(dict.fromkeys(w.casefold() for w in _WORD.findall(query)))
+    """The words of a query, lower-cased, marks dropped (θ̂ is θ), in order, once each."""
+    return list(dict.fromkeys(w.casefold() for w in _WORD.findall(without_marks(query))))
 
 
 def fts5_query(query: str, *, any_word: bool = False, prefix: bool = True) -> str:
@@ -119,40 +151,43 @@ def search_cards(
     sessions: sessionmaker[Session],
     query: str = "",
     *,
-    deck_id: int | None = None,
-    chapter: str | None = None,
-    state: CardState | None = None,
-    due_now: dt.datetime | None = None,
-    suspended: bool | None = None,
     limit: int = 200,
+    offset: int = 0,
+    **filters: Any,
 ) -> list[CardHit]:
+    """Cards matching `query` (all of its words), best first; with no words, all cards in deck
+    order. `filters` are the fields of `CardFilters`. Retired cards never. One page of
+    `limit` hits from `offset`; `count_cards` gives the total."""
+    refresh_card_text(sessions)
     with sessions() as session:
-        return _search_cards(
-            session,
-            query,
-            deck_id=deck_id,
-            chapter=chapter,
-            state=state,
-            due_now=due_now,
-            suspended=suspended,
-            limit=limit,
-        )
+        return _search_cards(session, query, CardFilters(**filters), limit, offset)
+
+
+def count_cards(sessions: sessionmaker[Session], query: str = "", **filters: Any) -> int:
+    """How many cards `search_cards` would find over all its pages."""
+    with sessions() as session:
+        stmt = _matching(session, select(func.count(Card.id)), query, CardFilters(**filters))[0]
+        return session.scalar(stmt) or 0
+
+
+def suggest_terms(sessions: sessionmaker[Session], query: str) -> list[str]:
+    """For a query that found nothing: the closest words the cards do contain."""
+    with sessions() as session:
+        return closest_terms(words(query), vocabulary(session))
+
+
+def _matching(
+    session: Session, stmt: Select, query: str, filters: CardFilters
+) -> tuple[Select, ColumnElement[float]]:
+    score: ColumnElement[float] = literal_column("0.0", Float)
+    if words(query):
+        stmt, score = _ranked_cards(session, stmt, query)
+    return _card_filters(stmt, filters), score
 
 
 def _search_cards(
-    session: Session,
-    query: str = "",
-    *,
-    deck_id: int | None = None,
-    chapter: str | None = None,
-    state: CardState | None = None,
-    due_now: dt.datetime | None = None,
-    suspended: bool | None = None,
-    limit: int = 200,
+    session: Session, query: str, filters: CardFilters, limit: int, offset: int
 ) -> list[CardHit]:
-    """Cards matching `query` (all of its words), best first; with no words, all cards in deck
-    order. Filters: one deck, one chapter, one FSRS state, due at `due_now` (learned cards whose
-    due time has come), suspended only (True) or not suspended (False). Retired cards never."""
     stmt = select(
         Card.id.label("card_id"),
         Card.deck_id,
@@ -164,16 +199,46 @@ def _search_cards(
         Card.due,
         Card.suspended,
         Card.flag,
+        Card.buried_until,
     ).join(Deck, Card.deck_id == Deck.id)
-    score: ColumnElement[float] = literal_column("0.0", Float)
-    ranked = bool(words(query))
-    if ranked:
-        stmt, score = _ranked(session, stmt, query, "cards", Card.id, any_word=False, prefix=True)
-    stmt = _card_filters(stmt, deck_id, chapter, state, due_now, suspended)
+    stmt, score = _matching(session, stmt, query, filters)
     stmt = stmt.add_columns(score.label("score"))
-    order = (score.desc(), Card.id) if ranked else (Deck.title, Card.position)
-    rows = session.execute(stmt.order_by(*order).limit(limit))
+    order = (score.desc(), Card.id) if words(query) else (Deck.title, Card.position, Card.id)
+    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset))
     return [CardHit(**row._asdict()) for row in rows]
+
+
+def _ranked_cards(
+    session: Session, stmt: Select, query: str
+) -> tuple[Select, ColumnElement[float]]:
+    """`stmt` narrowed to the cards whose source or rendered text matches every word."""
+    if _is_postgres(session):
+        tsquery = func.websearch_to_tsquery(
+            literal_column("'english'::regconfig"), " ".join(words(query))
+        )
+        source: ColumnElement[Any] = literal_column(CARD_VECTOR_SQL)
+        rendered: ColumnElement[Any] = literal_column(RENDERED_VECTOR_SQL)
+        stmt = stmt.outerjoin(CardText, CardText.card_id == Card.id).where(
+            or_(source.op("@@")(tsquery), rendered.op("@@")(tsquery))
+        )
+        score = func.greatest(
+            func.ts_rank(source, tsquery, type_=Float),
+            func.coalesce(func.ts_rank(rendered, tsquery, type_=Float), 0.0),
+        )
+        return stmt, score
+    hits = (
+        text(
+            f"SELECT id, max(score) AS score FROM ("
+            f"SELECT rowid AS id, -{BM25['cards']} AS score FROM cards_fts "
+            "WHERE cards_fts MATCH :match UNION ALL "
+            f"SELECT rowid AS id, -{RENDERED_BM25} AS score FROM card_text_fts "
+            "WHERE card_text_fts MATCH :match) GROUP BY id"
+        )
+        .bindparams(match=fts5_query(query))
+        .columns(column("id", Integer), column("score", Float))
+        .subquery("hits")
+    )
+    return stmt.join(hits, hits.c.id == Card.id), hits.c.score
 
 
 def _ranked(
@@ -202,25 +267,22 @@ def _ranked(
     return stmt.join(hits, hits.c.id == id_column), hits.c.score
 
 
-def _card_filters(
-    stmt: Select,
-    deck_id: int | None,
-    chapter: str | None,
-    state: CardState | None,
-    due_now: dt.datetime | None,
-    suspended: bool | None,
-) -> Select:
+def _card_filters(stmt: Select, filters: CardFilters) -> Select:
     stmt = stmt.where(Card.retired_at.is_(None))
-    if deck_id is not None:
-        stmt = stmt.where(Card.deck_id == deck_id)
-    if chapter is not None:
-        stmt = stmt.where(Card.chapter == chapter)
-    if state is not None:
-        stmt = stmt.where(Card.state == state)
-    if due_now is not None:
-        stmt = stmt.where(Card.state != "new", Card.due <= due_now)
-    if suspended is not None:
-        stmt = stmt.where(Card.suspended.is_(suspended))
+    if filters.deck_id is not None:
+        stmt = stmt.where(Card.deck_id == filters.deck_id)
+    if filters.chapter is not None:
+        stmt = stmt.where(Card.chapter == filters.chapter)
+    if filters.state is not None:
+        stmt = stmt.where(Card.state == filters.state)
+    if filters.due_now is not None:
+        stmt = stmt.where(Card.state != "new", Card.due <= filters.due_now)
+    if filters.suspended is not None:
+        stmt = stmt.where(Card.suspended.is_(filters.suspended))
+    if filters.flagged is not None:
+        stmt = stmt.where((Card.flag != 0) if filters.flagged else (Card.flag == 0))
+    if filters.buried_at is not None:
+        stmt = stmt.where(Card.buried_until > filters.buried_at)
     return stmt
 
 
@@ -245,7 +307,12 @@ def search_sections(
 
 
 def _search_sections(
-    session: Session, query: str, *, any_word: bool = False, limit: int = 20
+    session: Session,
+    query: str,
+    *,
+    any_word: bool = False,
+    limit: int = 20,
+    notes_only: bool = False,
 ) -> list[SectionHit]:
     terms = words(query)
     if not terms:
@@ -257,6 +324,8 @@ def _search_sections(
         Section.title,
         Section.chapter,
     ).join(Deck, Section.deck_id == Deck.id)
+    if notes_only:
+        stmt = stmt.where(Deck.format == NOTES_FORMAT)
     stmt, score = _ranked(
         session, stmt, query, "sections", Section.id, any_word=any_word, prefix=False
     )
@@ -273,12 +342,13 @@ def related_sections(
 
 def related_sections_in(session: Session, card: Card, limit: int = 5) -> list[SectionHit]:
     """The notes sections closest to a card: an OR query of the card's significant words,
-    ranked by the backend's full-text relevance."""
+    ranked by the backend's full-text relevance. Only sections of notes decks: a section of a
+    hand-written cards file is card syntax (`q :: a`), not notes to read."""
     source = f"{card.title or ''}\n{card.title or ''}\n{card.question}\n{card.answer}"
     terms = significant_words(source)
     if not terms:
         return []
-    return _search_sections(session, " ".join(terms), any_word=True, limit=limit)
+    return _search_sections(session, " ".join(terms), any_word=True, limit=limit, notes_only=True)
 
 
 def filter_choices(sessions: sessionmaker[Session]) -> tuple[list[tuple[int, str]], list[str]]:

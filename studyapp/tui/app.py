@@ -3,6 +3,10 @@
 The app is built from injected dependencies: the store (database), the clock and the editor
 command, so tests pass a temporary database and a frozen clock. Screens live in
 `studyapp.tui.screens`, one module each.
+
+The app holds what outlives a screen: the one undo stack of changes to cards, and the watcher
+of the deck files (`library_watch`), whose changes it imports again in a worker and announces
+to the screen on show (`LibraryChanged`).
 """
 
 from __future__ import annotations
@@ -14,22 +18,26 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from studyapp.domain.clock import utc_now
 from studyapp.domain.scheduling import SchedulerSettings
-from studyapp.store.library import DemoMatcher
+from studyapp.store.deck_files import deck_files
+from studyapp.store.library import DemoMatcher, import_paths
 from studyapp.store.opening import Store
 from studyapp.store.review import QueueScope
 from studyapp.store.settings import load_scheduler_settings
-from studyapp.tui.messages import BrowseRequested, LaunchDemo
+from studyapp.tui.library_watch import LibraryWatcher
+from studyapp.tui.messages import BrowseRequested, LaunchDemo, LibraryChanged, LibraryFilesChanged
 
 # textual-image asks the terminal which graphics it speaks when it is imported, which works
 # only before Textual takes the terminal over: so the demo screen is imported here, not lazily.
 from studyapp.tui.screens.demo import DemoScreen
 from studyapp.tui.screens.stats import StatsScreen
+from studyapp.tui.undo import UndoStack
 
 Clock = Callable[[], dt.datetime]
 
@@ -53,6 +61,7 @@ class StudyApp(App[None]):
         editor: str | None = None,
         match_demos: DemoMatcher | None = None,
         local_actions: bool = True,
+        watch_library: bool = True,
     ) -> None:
         super().__init__()
         if start not in ("home", "review"):
@@ -66,6 +75,14 @@ class StudyApp(App[None]):
         """Whether the editor and demos may run on this machine: off in a browser session of
         `studyapp serve`, whose user is not at this machine (unless --allow-local-actions)."""
         self.scheduler_settings: SchedulerSettings = load_scheduler_settings(store.sessions)
+        self.undo = UndoStack()
+        """Every change to cards made in this run, newest last (`u` / `ctrl+z` everywhere)."""
+        self.watcher: LibraryWatcher | None = None
+        if watch_library:
+            self.watcher = LibraryWatcher(
+                partial(deck_files, store.sessions),
+                lambda paths: self.post_message(LibraryFilesChanged(paths)),
+            )
 
     def now(self) -> dt.datetime:
         """The current time in UTC from the injected clock."""
@@ -82,6 +99,29 @@ class StudyApp(App[None]):
         self.push_screen(HomeScreen())
         if self.start == "review":
             self.start_review(QueueScope())
+        if self.watcher is not None:
+            self.watcher.start()
+
+    def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+
+    # Live re-import of the deck files.
+
+    def on_library_files_changed(self, message: LibraryFilesChanged) -> None:
+        self.reimport_files(message.paths)
+
+    @work(thread=True, exit_on_error=False, group="reimport")
+    def reimport_files(self, paths: list[str]) -> None:
+        reports = import_paths(self.store.sessions, paths, self.now(), self.match_demos)
+        if any(report.status != "unchanged" for report in reports):
+            self.post_message(LibraryChanged(reports))
+
+    def on_library_changed(self, message: LibraryChanged) -> None:
+        if self.watcher is not None:
+            self.watcher.reload()  # a file may have become a deck, or stopped being one
+        if self.screen_stack:  # none while the app closes
+            self.screen.post_message(LibraryChanged(message.reports))
 
     # Navigation, shared by the screens' bindings and the command palette.
 
@@ -101,6 +141,23 @@ class StudyApp(App[None]):
         from studyapp.tui.screens.browser import BrowserScreen
 
         self.push_screen(BrowserScreen(chapter=chapter, deck_id=deck_id, card_id=card_id))
+
+    def open_card_info(self, card_id: int) -> None:
+        from studyapp.tui.screens.card_info import CardInfoScreen
+
+        self.push_screen(CardInfoScreen(card_id))
+
+    def open_custom_study(self) -> None:
+        from studyapp.tui.screens.home import HomeScreen
+
+        self.go_home()
+        if isinstance(self.screen, HomeScreen):
+            self.screen.action_custom_study()
+
+    def open_add_card(self) -> None:
+        from studyapp.tui.screens.add_card import AddCardScreen
+
+        self.push_screen(AddCardScreen())
 
     def open_stats(self) -> None:
         self.push_screen(StatsScreen(self.store, now=self.now, settings=self.scheduler_settings))
@@ -130,18 +187,32 @@ class StudyApp(App[None]):
         self.launch_demo(message.card_id, message.demo_name)
 
     def launch_demo(self, card_id: int, demo_name: str) -> None:
-        """Run the demo's quick offline version in its own process, on the demo screen: it
-        starts in seconds on any machine; `studyapp demo run` takes every option."""
+        """Run the demo's lesson on its offline data in its own process, on the demo screen:
+        a few minutes on a laptop CPU, ending with the card's picture or number and whether it
+        reached its target; `studyapp demo run` takes every option (`--quick` for a smoke
+        test)."""
         if not self.local_actions:
             self.notify("Demos are off in a served session (see --allow-local-actions).")
             return
+        from studyapp.demos.catalogue import UnknownDemo, demo_by_name
         from studyapp.demos.runner import DemoRequest
 
-        request = DemoRequest(demo_name, card_id=card_id, quick=True, data="offline")
+        try:
+            lesson = demo_by_name(demo_name).lesson is not None
+        except UnknownDemo:
+            lesson = False  # the demo screen says the demo does not exist
+        # A demo without a lesson yet runs its smoke test instead.
+        request = DemoRequest(
+            demo_name, card_id=card_id, lesson=lesson, quick=not lesson, data="offline"
+        )
         self.push_screen(DemoScreen(self.store, request))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own "Keys" (a help panel of the focused widget) would stand beside ours,
+        # the page of every key: one "Keys" in the palette.
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
         yield SystemCommand("Home", "Decks, chapters and today's progress", self.go_home)
         yield SystemCommand(
             "Review all decks",
@@ -153,6 +224,12 @@ class StudyApp(App[None]):
         yield SystemCommand(
             "Statistics", "Progress, retention, forecast, weak chapters", self.open_stats
         )
+        yield SystemCommand(
+            "Custom study",
+            "Extra new cards, today's Agains, flagged cards, cram a chapter",
+            self.open_custom_study,
+        )
+        yield SystemCommand("Add a card", "Write a card to a deck file", self.open_add_card)
         yield SystemCommand("Settings", "Retention, limits, steps, day start", self.open_settings)
         yield SystemCommand("Keys", "Every key binding", self.action_help)
         # Every action bound on the current screen, so nothing needs its key remembered.
@@ -174,10 +251,12 @@ def make_app(
     editor: str | None = None,
     match_demos: DemoMatcher | None = None,
     local_actions: bool = True,
+    watch_library: bool = True,
 ) -> StudyApp:
     """Build the app on an opened store. `now` freezes or moves time in tests (UTC);
     `editor` overrides $EDITOR; `match_demos` overrides the demo catalogue on re-import;
-    `local_actions=False` keeps the editor and demos from running on this machine."""
+    `local_actions=False` keeps the editor and demos from running on this machine;
+    `watch_library=False` leaves the deck files unwatched (tests that edit files by hand)."""
     return StudyApp(
         store,
         start=start,
@@ -185,4 +264,5 @@ def make_app(
         editor=editor,
         match_demos=match_demos,
         local_actions=local_actions,
+        watch_library=watch_library,
     )

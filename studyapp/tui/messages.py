@@ -14,11 +14,16 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 from studyapp.domain.scheduling import SchedulerSettings
+from studyapp.store.card_actions import CardChange
 from studyapp.store.card_data import CardData
+from studyapp.store.card_info import CardInfo
 from studyapp.store.library import FileReport
+from studyapp.store.new_cards import AddedCard, WritableDeck
 from studyapp.store.notes_data import NotesOutline
 from studyapp.store.overview import Overview
+from studyapp.store.queue import QueuePlan, QueueScope
 from studyapp.store.search import CardHit
+from studyapp.store.settings import DeckLimit
 from studyapp.tui.review_session import Answered
 
 if TYPE_CHECKING:
@@ -34,9 +39,12 @@ class OverviewLoaded(Message):
 
 @dataclass
 class QueueBuilt(Message):
-    """Today's queue for a review session: (card id, state) in order."""
+    """Today's queue for a review session, with each card's state; `merge` when it was built
+    again because the deck files changed under a running session."""
 
-    cards: list[tuple[int, str]]
+    plan: QueuePlan
+    states: dict[int, str]
+    merge: bool = False
 
 
 @dataclass
@@ -50,31 +58,31 @@ class CardLoaded(Message):
 
 @dataclass
 class AnswerRecorded(Message):
-    """An answer is committed; the next card may show."""
+    """An answer is committed (`change` None for a cram answer, stored nowhere); the next
+    card may show."""
 
     answered: Answered
+    change: CardChange | None
 
 
 @dataclass
-class AnswerUndone(Message):
-    """The last answer is gone from the database; its card shows again."""
+class CardsChanged(Message):
+    """Cards were suspended, buried, flagged, reset or rescheduled; the change is on the
+    app's undo stack."""
 
-    answered: Answered
-
-
-@dataclass
-class CardSetAside(Message):
-    """A card was suspended or buried; the session moves on."""
-
-    card_id: int
-    action: str  # "suspended" | "buried"
-    until: dt.datetime | None = None
+    change: CardChange
 
 
 @dataclass
-class FlagChanged(Message):
-    card_id: int
-    flag: int
+class ChangeUndone(Message):
+    """The last change is taken back in the database; the screen shows its cards again."""
+
+    change: CardChange
+
+
+@dataclass
+class CardInfoLoaded(Message):
+    info: CardInfo | None
 
 
 @dataclass
@@ -94,8 +102,14 @@ class NextDueLoaded(Message):
 
 @dataclass
 class SearchResults(Message):
+    """One page of the browser's hits; `total` counts every page; `suggestions` are the
+    closest terms when nothing was found."""
+
     query: str
     hits: list[CardHit]
+    total: int
+    offset: int = 0
+    suggestions: list[str] | None = None
 
 
 @dataclass
@@ -114,6 +128,56 @@ class LaunchDemo(Message):
 
     card_id: int
     demo_name: str
+
+
+@dataclass
+class LibraryFilesChanged(Message):
+    """The watcher saw these deck files change (posted from its thread to the app)."""
+
+    paths: list[str]
+
+
+@dataclass
+class LibraryChanged(Message, bubble=False):
+    """Changed deck files were imported again; the screen on show refreshes its counts. It
+    does not bubble: the app hands it to the screen, which must not hand it back."""
+
+    reports: list[FileReport]
+
+
+@dataclass
+class WritableDecksLoaded(Message):
+    """The files a new card can be written to (the add-card form's choices)."""
+
+    decks: list[WritableDeck]
+
+
+@dataclass
+class CardAdded(Message):
+    added: AddedCard
+
+
+@dataclass
+class CardNotAdded(Message):
+    problem: str
+
+
+@dataclass
+class DeckLimitLoaded(Message):
+    limit: DeckLimit
+
+
+@dataclass
+class DeckLimitSaved(Message):
+    limit: DeckLimit
+
+
+@dataclass
+class ExtraNewGranted(Message):
+    """A custom study granted extra new cards today; the session may start."""
+
+    scope: QueueScope
+    label: str
 
 
 @dataclass

@@ -1,8 +1,13 @@
 """The order of one review session, kept in memory between answers (no Textual import).
 
-`build_queue` gives today's queue once; while the user answers, cards answered into a learning
-step come back when due. Deciding the next card is pure bookkeeping here, so the review screen
-can prefetch it and the answer key only commits and swaps the view.
+`studyapp.store.queue.plan_queue` gives today's queue once; while the user answers, cards
+answered into a learning step come back when due. Deciding the next card is pure bookkeeping
+here, so the review screen can prefetch it and the answer key only commits and swaps the view.
+
+Two rules learners expect: the card just answered never shows again while any other card is
+available, and a learning card is never shown before it is due (its button said "1m", not
+"in three seconds"): when nothing else is left, the session waits for it. Learning cards due
+within the learn-ahead window are counted from the start, as Home counts them.
 """
 
 from __future__ import annotations
@@ -11,15 +16,16 @@ import datetime as dt
 from collections import deque
 from dataclasses import dataclass, field
 
-from studyapp.store.overview import LEARN_AHEAD, Counts
-from studyapp.store.review import QueueScope
+from studyapp.store.overview import Counts
+from studyapp.store.queue import QueuePlan, QueueScope
 
 
 @dataclass(frozen=True, slots=True)
 class Answered:
-    """One answer of this session, enough to undo it and to correct the statistics."""
+    """One answer of this session, enough to correct the statistics when it is undone."""
 
-    log_id: int
+    log_id: int | None
+    """The review-log row; None for a cram answer, which is never stored."""
     card_id: int
     rating: int
     millis: int
@@ -40,6 +46,34 @@ class SessionStats:
 
 
 @dataclass(slots=True)
+class AnswerClock:
+    """How long the card has been on screen, not counting the time spent in the notes, a demo
+    or the editor (the screen pauses the clock while it is covered)."""
+
+    shown_at: dt.datetime | None = None
+    paused_at: dt.datetime | None = None
+    paused: dt.timedelta = field(default_factory=dt.timedelta)
+
+    def start(self, now: dt.datetime) -> None:
+        self.shown_at, self.paused_at, self.paused = now, None, dt.timedelta()
+
+    def pause(self, now: dt.datetime) -> None:
+        if self.shown_at is not None and self.paused_at is None:
+            self.paused_at = now
+
+    def resume(self, now: dt.datetime) -> None:
+        if self.paused_at is not None:
+            self.paused += max(dt.timedelta(), now - self.paused_at)
+            self.paused_at = None
+
+    def elapsed(self, now: dt.datetime) -> dt.timedelta:
+        if self.shown_at is None:
+            return dt.timedelta()
+        end = self.paused_at or now
+        return max(dt.timedelta(), end - self.shown_at - self.paused)
+
+
+@dataclass(slots=True)
 class ReviewSession:
     scope: QueueScope = field(default_factory=QueueScope)
     queue: deque[int] = field(default_factory=deque)
@@ -47,35 +81,65 @@ class ReviewSession:
     learning: dict[int, dt.datetime] = field(default_factory=dict)
     answers: list[Answered] = field(default_factory=list)
     stats: SessionStats = field(default_factory=SessionStats)
+    last: int | None = None
+    """The card shown last: it does not come again while another one can."""
 
-    def load(self, card_states: list[tuple[int, str]]) -> None:
-        """Today's queue from the database (card id and state, in queue order)."""
-        self.queue = deque(card_id for card_id, _state in card_states)
-        self.states = dict(card_states)
+    def load(self, plan: QueuePlan, states: dict[int, str]) -> None:
+        """Today's queue from the database; learning cards due soon wait beside it."""
+        self.queue = deque(plan.ids)
+        self.states.update(states)
         for card_id in self.queue:
             self.learning.pop(card_id, None)
+        self.learning.update(plan.learning_ahead)
 
-    def peek(self, now: dt.datetime, exclude: int | None = None) -> int | None:
-        """The card `pop` would return, without taking it."""
-        due_learning = sorted(
-            (due, card_id) for card_id, due in self.learning.items() if card_id != exclude
-        )
-        if due_learning and due_learning[0][0] <= now:
-            return due_learning[0][1]
-        for card_id in self.queue:
-            if card_id != exclude:
+    def merge(self, plan: QueuePlan, states: dict[int, str], current: int | None) -> None:
+        """A fresh queue after the deck files changed: cards that are new to the session join
+        the end; cards gone from the database leave (the card on screen stays)."""
+        known = set(plan.ids) | set(plan.learning_ahead)
+        for card_id in list(self.queue):
+            if card_id not in known and card_id != current:
+                self.queue.remove(card_id)
+        seen = set(self.queue) | set(self.learning) | {a.card_id for a in self.answers}
+        self.queue.extend(i for i in plan.ids if i not in seen and i != current)
+        for card_id, due in plan.learning_ahead.items():
+            self.learning.setdefault(card_id, due)
+        self.states.update(states)
+
+    def peek(self, now: dt.datetime, avoid: int | None = None) -> int | None:
+        """The card to show next, without taking it: a learning card that is due, else the
+        next of the queue; `avoid` (the card shown last, or the one on screen when
+        prefetching) only when nothing else is left and it is due."""
+        due_learning = sorted((due, card_id) for card_id, due in self.learning.items())
+        for due, card_id in due_learning:
+            if due <= now and card_id != avoid:
                 return card_id
-        if due_learning and due_learning[0][0] <= now + LEARN_AHEAD:
-            return due_learning[0][1]
+        for card_id in self.queue:
+            if card_id != avoid:
+                return card_id
+        if avoid is not None and (
+            avoid in self.queue or (avoid in self.learning and self.learning[avoid] <= now)
+        ):
+            return avoid
         return None
 
-    def pop(self, now: dt.datetime, exclude: int | None = None) -> int | None:
-        card_id = self.peek(now, exclude)
+    def pop(self, now: dt.datetime) -> int | None:
+        card_id = self.peek(now, self.last)
         if card_id is not None:
-            self.learning.pop(card_id, None)
-            if card_id in self.queue:
-                self.queue.remove(card_id)
+            self.take(card_id)
         return card_id
+
+    def take(self, card_id: int) -> None:
+        """`card_id` is on screen now: out of the queue and the learning list."""
+        self.learning.pop(card_id, None)
+        if card_id in self.queue:
+            self.queue.remove(card_id)
+        self.last = card_id
+
+    def waiting_until(self) -> dt.datetime | None:
+        """When the next learning card comes due, if that is all there is left."""
+        if self.queue or not self.learning:
+            return None
+        return min(self.learning.values())
 
     def put_back(self, card_id: int) -> None:
         """Show this card next (the one displayed when an undo brings another back)."""
@@ -91,17 +155,26 @@ class ReviewSession:
         if answered.state_after in ("learning", "relearning") and answered.due is not None:
             self.learning[answered.card_id] = answered.due
 
-    def undo(self) -> Answered | None:
-        """Forget the last answer (the caller undoes it in the database)."""
-        if not self.answers:
-            return None
-        answered = self.answers.pop()
-        self.learning.pop(answered.card_id, None)
-        self.states[answered.card_id] = answered.state_before
-        self.stats.reviewed -= 1
-        self.stats.again -= answered.rating == 1
-        self.stats.millis -= answered.millis
-        return answered
+    def record_cram(self, answered: Answered) -> None:
+        """A cram answer: counted, never stored; an Again comes back at the end."""
+        self.record(answered)
+        if answered.rating == 1:
+            self.queue.append(answered.card_id)
+
+    def forget(self, log_id: int) -> Answered | None:
+        """An answer undone in the database: out of the statistics, its card back to how it
+        was (the caller shows it again)."""
+        for index in range(len(self.answers) - 1, -1, -1):
+            answered = self.answers[index]
+            if answered.log_id == log_id:
+                del self.answers[index]
+                self.learning.pop(answered.card_id, None)
+                self.states[answered.card_id] = answered.state_before
+                self.stats.reviewed -= 1
+                self.stats.again -= answered.rating == 1
+                self.stats.millis -= answered.millis
+                return answered
+        return None
 
     def drop(self, card_id: int) -> None:
         """A suspended or buried card leaves the session."""

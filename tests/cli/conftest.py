@@ -1,6 +1,6 @@
 """Running the real `studyapp` app in-process: `main(args, context)` with a `CliContext` of the
-test's own (its database, a fixed clock, consoles writing to `StringIO`), so nothing in
-`studyapp.cli` is monkeypatched."""
+test's own (its database, a fixed clock, the CLI's own `SafeConsole`s writing to `StringIO`),
+so nothing in `studyapp.cli` is monkeypatched."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
 from studyapp.cli.app import main
 from studyapp.cli.context import CliContext
+from studyapp.text.console import SafeConsole
 from tests.conftest import NOW
 
 WIDTH = 200
@@ -44,8 +44,8 @@ def run_cli(db: str | None, *args: str, now: dt.datetime = NOW) -> Outcome:
     context = CliContext(
         db=db,
         now=lambda: now,
-        out=Console(file=out, width=WIDTH),
-        err=Console(file=err, width=WIDTH, soft_wrap=True, highlight=False),
+        out=SafeConsole(file=out, width=WIDTH),
+        err=SafeConsole(file=err, width=WIDTH, soft_wrap=True, highlight=False),
     )
     with pytest.raises(SystemExit) as exited:
         main(list(args), context)

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import os
 import sqlite3
@@ -21,12 +20,13 @@ from sqlalchemy import func, insert, select
 
 from db.engine import open_engine
 from db.migrate import alembic_config, head_revision
-from db.models import Card, Deck, ReviewLog
+from db.models import Deck, ReviewLog
 from studyapp.exports.anki import chapter_tag, cloze_text
 from studyapp.store.library import import_paths
 from studyapp.store.opening import open_store
 from studyapp.store.optimize import history_from_csv
 from tests.cli.conftest import Cli, run_cli
+from tests.cli.databases import answer_first_cards
 from tests.conftest import NOW, no_demos
 from tests.support.history import seed_database
 
@@ -39,24 +39,7 @@ def database(tmp_path: Path, deck_dir: Path) -> Iterator[Path]:
     path = tmp_path / "study.db"
     store = open_store(str(path))
     import_paths(store.sessions, [deck_dir], NOW, no_demos)
-    with store.sessions.begin() as session:
-        ids = list(session.scalars(select(Card.id).order_by(Card.id)))
-        session.execute(
-            insert(ReviewLog),
-            [
-                {
-                    "card_id": card_id,
-                    "reviewed_at": NOW - dt.timedelta(days=n),
-                    "rating": 3,
-                    "duration_ms": 4000,
-                    "state_before": "review",
-                    "state_after": "review",
-                    "before": {},
-                    "after": {},
-                }
-                for n, card_id in enumerate(ids[:5])
-            ],
-        )
+    answer_first_cards(store.sessions, 5)
     store.close()
     yield path
 

@@ -23,6 +23,8 @@ def roots_after_import(module: str) -> set[str]:
         ("studyapp.exports.anki", {"typer", "rich", "textual", "studyapp.cli"}),
         ("studyapp.exports.backup", {"typer", "rich", "textual", "studyapp.cli"}),
         ("studyapp.exports.csv_log", {"typer", "rich", "textual", "studyapp.cli"}),
+        ("studyapp.exports.restore", {"typer", "rich", "textual", "studyapp.cli"}),
+        ("studyapp.text.console", {"typer", "textual", "studyapp.cli", "studyapp.tui"}),
         ("studyapp.text.charts", {"typer", "textual", "studyapp.cli", "studyapp.tui"}),
         ("studyapp.text.formatting", {"typer", "textual", "studyapp.cli", "studyapp.tui"}),
     ],

@@ -217,7 +217,7 @@ def test_a_successful_run_is_recorded_with_device_metrics_and_artifacts(
     assert run.artifact_dir == str(run_dir)
     assert run.stderr_tail == "fake: warming up (stderr)\nfake: finished (stderr)"
     assert run.parameters == {
-        "epochs": 2, "batch_size": None, "quick": True, "data": "offline",
+        "epochs": 2, "batch_size": None, "quick": True, "lesson": False, "data": "offline",
         "backend": None, "precision": None, "seed": 3,
     }  # fmt: skip
     assert json.loads((run_dir / "argv.json").read_text())[-2:] == ["--out", str(run_dir)]

@@ -2,8 +2,8 @@
 
 Each demo runs with `--quick --data offline`, and the test checks the event protocol, that
 training made progress, the artifacts, and the one-minute budget of a quick run on a 2-core CPU
-(TensorFlow's import included). Other tests check the failure paths: missing data fails in
-seconds with an actionable message, bad options and missing backends become `error` events.
+(TensorFlow's import included). Other tests check the failure paths: bad options and missing
+backends become `error` events (what `--data auto` downloads is tested in test_download.py).
 """
 
 from __future__ import annotations
@@ -33,16 +33,23 @@ DEMO_MODULES = {
 EXPECTED_ARTIFACTS = {
     "mlp-cifar10": {"confusion-matrix", "metrics"},
     "cnn-cifar10": {"confusion-matrix", "metrics"},
-    "autoencoder": {"reconstructions", "samples", "latent-space"},
-    "vae": {"reconstructions", "samples", "latent-space"},
-    "dcgan": {"samples"},
+    "autoencoder": {"reconstructions", "samples", "latent-space", "epoch-samples"},
+    "vae": {"reconstructions", "samples", "latent-space", "epoch-samples"},
+    "dcgan": {"samples", "epoch-samples"},
 }
+#: The pictures drawn before training and after epochs (`epochs/`), between the other events.
+EPOCH_SAMPLES = "epoch-samples"
 QUICK_EPOCHS = 3
 
 
 def assert_event_sequence(result: Any) -> None:
-    """device, dataset, then progress/epoch, then artifacts, then done; nothing else."""
-    kinds = [e["event"] for e in result.events]
+    """device, dataset, then progress/epoch, then artifacts, then done; nothing else (but the
+    pictures of learning, drawn as epochs end)."""
+    kinds = [
+        e["event"]
+        for e in result.events
+        if not (e["event"] == "artifact" and e["kind"] == EPOCH_SAMPLES)
+    ]
     assert "error" not in kinds, result.describe()
     assert kinds[:2] == ["device", "dataset"], kinds[:5]
     assert kinds[-1] == "done", kinds[-5:]
@@ -85,17 +92,21 @@ def test_quick_offline_run(
 
     epochs = result.of_type("epoch")
     assert epochs[-1]["loss"] < epochs[0]["loss"], [e["loss"] for e in epochs]
+    # A quick run draws its pictures of learning before training and after the last epoch.
+    drawn = [a["epoch"] for a in result.of_type("artifact") if a["kind"] == EPOCH_SAMPLES]
+    assert drawn == ([0, QUICK_EPOCHS] if EPOCH_SAMPLES in EXPECTED_ARTIFACTS[name] else [])
 
     artifacts = result.of_type("artifact")
     assert {a["kind"] for a in artifacts} == EXPECTED_ARTIFACTS[name]
     for artifact in artifacts:
         path = Path(artifact["path"])
-        assert path.is_file() and path.parent == out.resolve()
+        folder = out / "epochs" if artifact["kind"] == EPOCH_SAMPLES else out
+        assert path.is_file() and path.parent == folder.resolve()
         if path.suffix == ".png":
             assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
             with Image.open(path) as image:
                 image.verify()
-                assert image.format == "PNG" and min(image.size) >= 100
+                assert image.format == "PNG" and min(image.size) >= 60
 
     done = result.events[-1]
     if name.endswith("cifar10"):
@@ -122,25 +133,6 @@ def test_keras_step_cap_from_the_environment_limits_a_full_run(
     assert {e["steps"] for e in result.of_type("progress")} == {2}
     assert result.of_type("dataset")[0]["shapes"]["x_train"] == [64, 32, 32, 3]
     assert result.events[-1]["event"] == "done"
-
-
-def test_missing_cifar10_fails_fast_with_instructions(
-    keras_home: Path, failing_demo: Callable[..., str]
-) -> None:
-    message = failing_demo("demos.cnn_cifar10", "--data", "auto")
-    assert "\n" not in message
-    assert "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz" in message
-    assert str(keras_home / "datasets" / "cifar-10-batches-py-target_archive") in message
-    assert "--data offline" in message
-
-
-def test_missing_fashion_mnist_fails_fast_with_instructions(
-    keras_home: Path, failing_demo: Callable[..., str]
-) -> None:
-    message = failing_demo("demos.vae")  # --data auto is the default
-    assert "train-images-idx3-ubyte.gz" in message
-    assert "https://storage.googleapis.com/tensorflow/tf-keras-datasets/" in message
-    assert str(keras_home / "datasets" / "fashion-mnist") in message
 
 
 def test_bad_option_is_an_error_event(

@@ -18,6 +18,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--lesson", action="store_true")
     parser.add_argument("--data", default="auto")
     parser.add_argument("--backend", default="tensorflow")
     parser.add_argument("--precision", default="float32")

@@ -3,15 +3,17 @@ and `settle`, which waits until every worker is done and its message handled (no
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from db.models import Card
 from studyapp.domain.scheduling import SchedulerSettings
@@ -67,23 +69,62 @@ def study_store(tmp_path: Path, deck_files: list[Path]) -> Iterator[Store]:
 
 @pytest.fixture
 def make(study_store: Store, clock: Clock) -> Callable[..., StudyApp]:
+    """The app on the fixture deck at the test's clock; the deck files are watched only when
+    a test asks (`watch_library=True`), so that a test editing a file by hand races nothing."""
+
     def factory(start: str = "home", **kwargs: object) -> StudyApp:
+        kwargs.setdefault("watch_library", False)
         return make_app(study_store, start=start, now=clock, match_demos=no_demos, **kwargs)  # type: ignore[arg-type]
 
     return factory
+
+
+@pytest.fixture
+def app(make: Callable[..., StudyApp]) -> StudyApp:
+    """The app as `make()` builds it, for a test that needs no other options."""
+    return make()
 
 
 async def settle(pilot: Pilot[Any]) -> None:
     """Wait for all workers, let their messages be handled, and repeat until nothing runs."""
     app = pilot.app
     for _ in range(50):
-        await app.workers.wait_for_complete()
+        # An exclusive worker replaced by a newer one is cancelled: the newer one is waited for.
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
         await pilot.pause()
         if not any(worker.is_running for worker in app.workers):
             await pilot.pause()
             if not any(worker.is_running for worker in app.workers):
                 return
-    raise AssertionError("workers kept running")
+    running = [f"{w.name} ({w.group})" for w in app.workers if w.is_running]
+    raise AssertionError(f"workers kept running: {', '.join(running)}")
+
+
+@contextlib.asynccontextmanager
+async def running(app: StudyApp, size: tuple[int, int] = SIZE) -> AsyncIterator[Pilot[Any]]:
+    """The app under Pilot at `size`, settled: what most tests start with."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
+
+
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    """Press the keys, then settle."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+ScreenType = TypeVar("ScreenType")
+
+
+async def open_screen(pilot: Pilot[Any], key: str, screen_type: type[ScreenType]) -> ScreenType:
+    """From a settled app, the screen that `key` opens (the test fails if it is another)."""
+    await settle(pilot)
+    await press(pilot, key)
+    screen = pilot.app.screen
+    assert isinstance(screen, screen_type), screen
+    return screen
 
 
 def card_id(store: Store, question_start: str) -> int:

@@ -231,3 +231,87 @@ async def test_a_flood_of_progress_collapses_into_the_latest_and_other_events_al
         assert progress[-1].step == 200
         assert len(progress) < 10, [event.step for event in progress]
         assert [event for event in counter.handled if isinstance(event, LogLine)] == lines
+
+
+def viewer_screen(
+    store: Store, tmp_path: Path, opened: list[Path], fake: str, **request: Any
+) -> DemoScreen:
+    """A screen running `tests.fake_demos.<fake>` whose `o` key records what it opens."""
+    return DemoScreen(
+        store,
+        DemoRequest(f"fake_{fake}", data="offline", **request),
+        module=f"tests.fake_demos.{fake}",
+        artifacts_root=tmp_path / "runs",
+        opener=opened.append,
+    )
+
+
+def shown_colour(screen: DemoScreen) -> tuple[int, ...]:
+    """The colour of the epoch picture the screen shows (each epoch of the fake has its own)."""
+    image = screen.query_one("#demo-epoch-image", HalfBlockImage)
+    segment = image.render_line(0)._segments[0]
+    assert segment.style is not None and segment.style.color is not None
+    return tuple(segment.style.color.get_truecolor())
+
+
+async def test_a_lesson_run_shows_its_download_its_epochs_and_its_verdict(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """The download is logged; the latest epoch picture is shown and `[`/`]` step through
+    them; `o` hands the picture shown to the viewer; the lesson's verdict is on top."""
+    opened: list[Path] = []
+    screen = viewer_screen(sqlite_store, tmp_path, opened, "lesson", lesson=True, epochs=3, seed=0)
+    app = DemoHost(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await asyncio.wait_for(app.finished.wait(), WAIT_S)
+        await pilot.pause()
+        lesson = screen.query_one("#demo-lesson", Static)
+        assert str(lesson.render()) == (
+            "Lesson passed: test_accuracy = 0.93 (goal test_accuracy target 0.9)"
+        )
+        assert lesson.has_class("-passed") and not lesson.has_class("-missed")
+        text = log_text(screen)
+        assert "downloading http://mirror.invalid/digits.gz" in text
+        assert "downloaded http://mirror.invalid/digits.gz (2.0 MB of 2.0 MB)" in text
+        caption = screen.query_one("#demo-epoch-caption")
+        assert "after epoch 3/3 (latest)" in str(caption.render())
+        assert shown_colour(screen) == (200, 200, 30)  # epoch 3
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert shown_colour(screen) == (30, 200, 30)  # epoch 1
+        assert "after epoch 1/3 · " in str(caption.render())
+        await pilot.press("left_square_bracket", "left_square_bracket")  # stops at epoch 0
+        assert shown_colour(screen) == (200, 30, 30)
+        assert "before training" in str(caption.render())
+        await pilot.press("right_square_bracket")
+        assert shown_colour(screen) == (30, 200, 30)
+        await pilot.press("o")
+        assert [p.name for p in opened] == ["samples_001.png"]
+        # The other images pane holds no second copy of the epoch pictures.
+        assert len(list(screen.query(HalfBlockImage))) == 1
+
+
+async def test_a_missed_lesson_says_so_and_o_opens_the_run_folder_without_pictures(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    """A demo with no epoch pictures: `o` opens the run's folder; `[` says there is none."""
+    opened: list[Path] = []
+    screen = viewer_screen(sqlite_store, tmp_path, opened, "succeed", quick=True, epochs=1)
+    app = DemoHost(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await asyncio.wait_for(app.finished.wait(), WAIT_S)
+        await pilot.pause()
+        assert str(screen.query_one("#demo-lesson", Static).render()) == ""
+        await pilot.press("left_square_bracket", "o")
+        await pilot.pause()
+        assert opened == [screen.run_dir] and screen.run_dir is not None
+        assert screen.run_dir.name.endswith("fake_succeed")
+        assert not screen.query_one("#demo-epochs").display
+
+    missed = viewer_screen(sqlite_store, tmp_path, opened, "lesson", lesson=True, epochs=1, seed=5)
+    app = DemoHost(missed)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await asyncio.wait_for(app.finished.wait(), WAIT_S)
+        await pilot.pause()
+        lesson = missed.query_one("#demo-lesson", Static)
+        assert str(lesson.render()).startswith("Lesson not passed: test_accuracy = 0.41")
+        assert lesson.has_class("-missed")

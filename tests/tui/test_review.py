@@ -12,13 +12,11 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from textual.widgets import Markdown, OptionList
 
 from db.models import Card, ReviewLog
 from studyapp.domain.scheduling import SchedulerSettings
@@ -26,7 +24,6 @@ from studyapp.store.opening import Store
 from studyapp.store.settings import save_scheduler_settings
 from studyapp.tui.app import StudyApp
 from studyapp.tui.screens.home import HomeScreen
-from studyapp.tui.screens.notes import NotesScreen
 from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.screens.summary import SummaryScreen
 from tests.tui.conftest import SIZE, START, Clock, card_id, settle
@@ -155,15 +152,30 @@ class TestRevealAndRate:
             None,
         )
 
-    async def test_a_learning_card_comes_back_within_the_session(
-        self, make: Callable[..., StudyApp], study_store: Store
+    async def test_a_learning_card_comes_back_when_due_never_twice_in_a_row(
+        self, make: Callable[..., StudyApp], study_store: Store, clock: Clock
     ) -> None:
-        use_settings(study_store, new_per_day=1)
+        """An Again comes back after the other card, and when it is the only one left, not
+        before the minute its button said: the session waits for it."""
+        use_settings(study_store, new_per_day=1)  # one new card of each deck
         app = make()
         first = card_id(study_store, MLE)
         async with app.run_test(size=SIZE) as pilot:
-            await start_review(pilot)
+            screen = await start_review(pilot)
             await answer(pilot, 1)  # Again: back in a minute, inside the learn-ahead window
+            assert shown(app) == card_id(study_store, "What is meant by")
+            await answer(pilot, 4)
+            assert screen.current is None and screen.waiting is not None
+            waiting = str(screen.query_one("#review-waiting").render())
+            assert "Next card in 1:00" in waiting
+            assert "Learning 1" in str(screen.query_one("#review-counts").render())
+            clock.advance(seconds=59)
+            await pilot.press("space")
+            await settle(pilot)
+            assert screen.current is None
+            clock.advance(seconds=1)
+            await pilot.press("space")
+            await settle(pilot)
             assert shown(app) == first
             await answer(pilot, 4)
             assert isinstance(app.screen, SummaryScreen)
@@ -242,21 +254,22 @@ class TestSetAside:
 
 
 class TestLimitsAndDays:
-    async def test_daily_new_card_limit(
+    async def test_daily_new_card_limit_of_each_deck(
         self, make: Callable[..., StudyApp], study_store: Store
     ) -> None:
+        """Two new cards of the book (of its four) and the notes deck's one."""
         use_settings(study_store, new_per_day=2)
         app = make()
         async with app.run_test(size=SIZE) as pilot:
             screen = await start_review(pilot)
-            assert "New 2" in str(screen.query_one("#review-counts").render())
-            await answer(pilot, 4)
-            await answer(pilot, 4)
+            assert "New 3" in str(screen.query_one("#review-counts").render())
+            for _ in range(3):
+                await answer(pilot, 4)
             assert isinstance(app.screen, SummaryScreen)
-            assert app.screen.stats.reviewed == 2
+            assert app.screen.stats.reviewed == 3
         with study_store.sessions() as session:
             new = session.scalar(select(func.count(Card.id)).where(Card.state == "new"))
-        assert new == 3
+        assert new == 2
 
     async def test_a_new_day_starts_at_the_configured_hour(
         self, make: Callable[..., StudyApp], study_store: Store, clock: Clock
@@ -266,8 +279,8 @@ class TestLimitsAndDays:
         third = card_id(study_store, LATENT)
         async with app.run_test(size=SIZE) as pilot:
             await start_review(pilot)
-            await answer(pilot, 4)
-            await answer(pilot, 4)
+            for _ in range(3):  # two of the book, one of the notes
+                await answer(pilot, 4)
             assert isinstance(app.screen, SummaryScreen)
             await pilot.press("enter")
             await settle(pilot)
@@ -287,7 +300,7 @@ class TestLimitsAndDays:
 
 class TestSummary:
     async def test_the_session_ends_with_a_summary_and_undo_still_works(
-        self, make: Callable[..., StudyApp], study_store: Store
+        self, make: Callable[..., StudyApp], study_store: Store, clock: Clock
     ) -> None:
         app = make()
         async with app.run_test(size=SIZE) as pilot:
@@ -301,112 +314,17 @@ class TestSummary:
             last = card_id(study_store, "What is meant by")
             assert shown(app) == last
             assert card(study_store, last).state == "new"
-            await answer(pilot, 3)
-            await answer(pilot, 4)  # the Good card came back by learn-ahead
+            await answer(pilot, 3)  # Good: a learning step of ten minutes
+            assert review_screen(app).waiting is not None
+            clock.advance(minutes=10)
+            await pilot.press("space")
+            await settle(pilot)
+            await answer(pilot, 4)
             assert isinstance(app.screen, SummaryScreen)
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, HomeScreen)
         assert len(log_rows(study_store)) == 6
-
-
-class TestEditNotesDemo:
-    async def test_editor_round_trip_reimports_and_refreshes_the_card(
-        self,
-        make: Callable[..., StudyApp],
-        study_store: Store,
-        deck_files: list[Path],
-        tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch,
-    ) -> None:
-        calls = tmp_path / "editor-calls.txt"
-        script = tmp_path / "fake_editor.py"
-        script.write_text(
-            textwrap.dedent(
-                f"""
-                import pathlib, sys
-                line, path = sys.argv[1], pathlib.Path(sys.argv[2])
-                pathlib.Path({str(calls)!r}).write_text(line + " " + str(path))
-                text = path.read_text()
-                path.write_text(text.replace("equivalently they minimise", "EDITED: minimise"))
-                """
-            )
-        )
-        monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
-        monkeypatch.delenv("VISUAL", raising=False)
-        app = make()
-        first = card_id(study_store, MLE)
-        async with app.run_test(size=SIZE) as pilot:
-            screen = await start_review(pilot)
-            await pilot.press("e")
-            await settle(pilot)
-            assert calls.read_text() == f"+11 {deck_files[0]}"
-            assert screen.current is not None and screen.current.card_id == first
-            assert "EDITED: minimise" in screen.current.answer
-            await pilot.press("space")
-            await pilot.pause()
-        assert "EDITED: minimise" in card(study_store, first).answer
-        assert card(study_store, first).state == "new"
-
-    async def test_notes_jump_and_back(
-        self, make: Callable[..., StudyApp], study_store: Store
-    ) -> None:
-        app = make()
-        first = card_id(study_store, MLE)
-        async with app.run_test(size=SIZE) as pilot:
-            await start_review(pilot)
-            for back_key in ("escape", "backspace"):
-                await pilot.press("n")
-                await settle(pilot)
-                notes = app.screen
-                assert isinstance(notes, NotesScreen)
-                assert notes.shown_section is not None
-                assert notes.outline is not None
-                titles = {s.section_id: s.title for s in notes.outline.sections}
-                assert titles[notes.shown_section] == "Likelihood"
-                await pilot.press(back_key)
-                await settle(pilot)
-                assert shown(app) == first
-
-    async def test_demo_key_list_and_link_call_the_launch_demo_hook(
-        self, make: Callable[..., StudyApp], study_store: Store
-    ) -> None:
-        """`d`, choosing the demo in the side panel, and clicking `[run the demo](demo:...)`
-        in the answer each launch it for the card shown."""
-        app = make()
-        launched: list[tuple[int, str]] = []
-        app.launch_demo = lambda card_id_, name: launched.append((card_id_, name))  # type: ignore[method-assign, assignment]
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            # Home: the book deck's second chapter holds the MLP card.
-            await pilot.press("down", "down", "enter")
-            await settle(pilot)
-            assert shown(app) == card_id(study_store, MLP)
-            screen = review_screen(app)
-            assert screen.label == "Fixture Book › Chapter 2: Deep Learning"
-            await pilot.press("d")
-            await settle(pilot)
-            screen.query_one("#demos", OptionList).action_select()
-            await settle(pilot)
-            view = screen.current_view()
-            assert view is not None
-            answer = view.query_one(".card-answer", Markdown)
-            answer.post_message(Markdown.LinkClicked(answer, "demo:mlp-cifar10"))
-            await settle(pilot)
-        assert launched == [(card_id(study_store, MLP), "mlp-cifar10")] * 3
-
-    async def test_demo_key_without_a_demo_says_so(
-        self, make: Callable[..., StudyApp], study_store: Store
-    ) -> None:
-        app = make()
-        launched: list[tuple[int, str]] = []
-        app.launch_demo = lambda card_id_, name: launched.append((card_id_, name))  # type: ignore[method-assign, assignment]
-        async with app.run_test(size=SIZE) as pilot:
-            await start_review(pilot)
-            await pilot.press("d")
-            await settle(pilot)
-            assert any("No demo" in n.message for n in app._notifications)
-        assert launched == []
 
 
 class TestAnswerPath:

@@ -123,7 +123,7 @@ class TestSettings:
             await pilot.press("ctrl+s")
             await settle(pilot)
             errors = rendered(screen.query_one("#settings-errors"))
-            assert "New cards per day: 'lots' is not valid (a whole number)" in errors
+            assert "New cards per day (each deck): 'lots' is not valid (a whole number)" in errors
             screen.query_one("#new_per_day").value = "20"
             screen.query_one("#desired_retention").value = "1.5"
             screen.query_one("#day_starts_at_hour").value = "25"

@@ -188,7 +188,7 @@ async def test_the_screen_shows_every_figure(stats_store: Store) -> None:
         assert [cell(chapters, row, 2) for row in range(3)] == ["65%", "79%", "92%"]
         hardest = screen.query_one("#stats-hardest", DataTable)
         assert hardest.row_count == 8  # every studied card, most lapses first
-        assert cell(hardest, 0, 0) == "What does mode collapse…"
+        assert cell(hardest, 0, 0) == "What does mode collapse l…"  # the column fills the table
         assert (cell(hardest, 0, 1), cell(hardest, 0, 3)) == ("9", "leech")
         assert cell(hardest, 2, 3) == ""  # 5 lapses: not a leech
 
@@ -237,12 +237,13 @@ async def test_a_deck_filter_narrows_and_an_unknown_one_is_reported(stats_store:
 def test_snapshot(snap_compare, stats_store: Store) -> None:  # type: ignore[no-untyped-def]
     """Stats of the seeded deck at 110x34. Top: "Statistics · all decks · study day
     2026-11-21"; a Today panel (Answers 1, Again 100%, Streak 2 days, Longest 2 days, New 1,
-    Review 8) beside a 26-week heatmap whose last six weeks are filled, every third day a
-    grey · and the busiest day 4 answers. Then forecast bars (ticks today, +7 ... +28) beside
-    the retention chart with young ● / mature ○ marks in the last weeks only. Bottom: "Mastery
-    by chapter" with chapter 1 first (65%, the weakest), the cursor on it, then chapter 4
-    (79%) and chapter 2 (92%); "Hardest cards" led by "What does mode collapse…" with 9
-    lapses and a red "leech"."""
+    Review 8) beside a heatmap of as many weeks as fit (36) whose last six weeks are filled,
+    every third day a grey · and the busiest day 4 answers. Then forecast bars (ticks today,
+    +7 ... +28) beside the retention chart with young ● / mature ○ marks in the last weeks
+    only. Bottom, filling the rest of the height: "Mastery by chapter" with chapter 1 first
+    (65%, the weakest), the cursor on it, then chapter 4 (79%) and chapter 2 (92%); "Hardest
+    cards" led by "What does mode collapse l…" (its column stretched to the table's width)
+    with 9 lapses and a red "leech"."""
     seed(stats_store)
 
     async def shown(pilot: Pilot[Any]) -> None:

@@ -127,15 +127,16 @@ async def test_markup_in_every_title_is_shown_as_text_and_does_nothing(
         await settle(pilot)
         browser = app.screen
         assert isinstance(browser, BrowserScreen)
-        # The columns are narrow: the start of each title, brackets and all.
-        assert_shown(app, "[@click=app.q…", "Chapter [/x] [bol…", f"{LINK} card [bold] […")
+        # The columns are narrow: the start of each title, brackets and all; the Card column
+        # shows the question.
+        assert_shown(app, "[@click=app.q…", "Chapter [/x] [bo…", "What does [@click=app.quit]X[/]…")
         with markup_store.sessions() as session:
             deck_id = session.scalars(select(Deck.id).where(Deck.title == DECK)).one()
         browser.query_one("#deck", Select).value = deck_id
         browser.query_one("#search", Input).value = "[/x] [bold]"
         await settle(pilot)
-        # The deck filter shows the title wrapped over three lines.
-        assert_shown(app, "1 card for “[/x] [bold]”", "[@click=app.quit ", "]X[/] [/x]")
+        # The deck filter shows the start of the title.
+        assert_shown(app, "1 card for “[/x] [bold]”", "[@click=app.quit]X[/] [/x]")
         browser.query_one("#results").focus()
         await pilot.press("enter")  # the card, read-only
         await settle(pilot)
@@ -158,7 +159,7 @@ async def test_markup_in_every_title_is_shown_as_text_and_does_nothing(
         await settle(pilot)
         assert isinstance(app.screen, StatsScreen)
         assert app.screen.document is not None
-        assert_shown(app, "Chapter [/x] [bold]1 [@…", "[@click=app.quit]X[/] c…")
+        assert_shown(app, "Chapter [/x] [bold]1 [@…", "[@click=app.quit]X[/] car…")
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.engine import DB_ENV
 from studyapp.demos.protocol import ErrorEvent
 from studyapp.demos.runner.child import INTERRUPT_GRACE_S, TERMINATE_GRACE_S, ChildProcess
 from studyapp.demos.runner.record import (
@@ -212,7 +213,11 @@ def start_run(
         terminate_grace_s=terminate_grace_s,
         clock=clock,
     )
-    handle._launch(child_environment(env))
+    child_env = child_environment(env)
+    if request.data == "library":
+        # `--data library` reads the cards and notes of the database this run is recorded in.
+        child_env[DB_ENV] = sessions.kw["bind"].url.render_as_string(hide_password=False)
+    handle._launch(child_env)
     return handle
 
 

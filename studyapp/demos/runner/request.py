@@ -29,16 +29,27 @@ class DemoRequest:
     epochs: int | None = None
     batch_size: int | None = None
     quick: bool = False
+    lesson: bool = False
+    """The demo's lesson run: sized to finish in minutes, it reports whether it reached its
+    target (the app's `d` on a card); `quick` is the smoke test."""
     data: str = "auto"
-    """`auto` (download when needed, else offline), `offline` (bundled data only) or a path."""
+    """`auto` (the book's dataset, downloaded once into the Keras cache), `offline` (bundled
+    data only), `library` (the text demos: the study database) or a path."""
     backend: str | None = None
     precision: str | None = None
     seed: int | None = None
     card_id: int | None = None
+    jit: str | None = None
+    """`auto` (compiled on GPUs and TPUs), `on` or `off`."""
+    steps: int | None = None
+    """Stop after this many training steps in total."""
+    devices: int | str | None = None
+    """GPUs to train on in data parallel, or `all`; None is the demo's default (one)."""
+    deterministic: bool = False
 
     def data_option(self) -> str:
         # The child runs in its run folder, so a relative data path must be made absolute here.
-        if self.data in ("auto", "offline"):
+        if self.data in ("auto", "offline", "library"):
             return self.data
         return str(Path(self.data).expanduser().resolve())
 
@@ -51,6 +62,8 @@ class DemoRequest:
             args += ["--batch-size", str(self.batch_size)]
         if self.quick:
             args.append("--quick")
+        if self.lesson:
+            args.append("--lesson")
         args += ["--data", self.data_option()]
         if self.backend:
             args += ["--backend", self.backend]
@@ -58,18 +71,40 @@ class DemoRequest:
             args += ["--precision", self.precision]
         if self.seed is not None:
             args += ["--seed", str(self.seed)]
+        if self.jit:
+            args += ["--jit", self.jit]
+        if self.steps is not None:
+            args += ["--steps", str(self.steps)]
+        if self.devices is not None:
+            args += ["--devices", str(self.devices)]
+        if self.deterministic:
+            args.append("--deterministic")
         return args
 
     def parameters(self) -> dict[str, Any]:
-        """What is stored in `DemoRun.parameters`: every option, defaults included."""
+        """What is stored in `DemoRun.parameters`: every option, defaults included (the
+        run-control options --jit, --steps, --devices, --deterministic when given)."""
         return {
             "epochs": self.epochs,
             "batch_size": self.batch_size,
             "quick": self.quick,
+            "lesson": self.lesson,
             "data": self.data_option(),
             "backend": self.backend,
             "precision": self.precision,
             "seed": self.seed,
+            # How the run used the machine, only when asked for: runs recorded before these
+            # options existed keep comparing equal to a default run of today.
+            **{
+                name: value
+                for name, value in (
+                    ("jit", self.jit),
+                    ("steps", self.steps),
+                    ("devices", self.devices),
+                    ("deterministic", self.deterministic or None),
+                )
+                if value is not None
+            },
         }
 
 

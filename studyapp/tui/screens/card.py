@@ -1,4 +1,5 @@
-"""One card, read-only (opened from the browser): question and answer, with a key to its notes."""
+"""One card (opened from the browser): question and answer, a key to its notes, and the
+card-management keys of `card_management` (suspend, bury, flags, reset, due date, info)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,20 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Footer, Header, Static
 
+from studyapp.store.card_actions import CardChange
 from studyapp.store.card_data import CardData, load_card
-from studyapp.tui.messages import CardLoaded
+from studyapp.tui.card_management import MANAGEMENT_BINDINGS, CardManagement, Target
+from studyapp.tui.messages import CardLoaded, LibraryChanged
 from studyapp.tui.screens.base import StudyScreen
 from studyapp.tui.widgets.card_view import CardView
 
 
-class CardScreen(StudyScreen[None]):
+class CardScreen(CardManagement, StudyScreen[None]):
     CSS_PATH = "card.tcss"
     SUB_TITLE = "Card"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "notes", "Notes"),
+        *MANAGEMENT_BINDINGS,
         Binding("escape", "back", "Back"),
         Binding("backspace", "back", "Back", show=False),
     ]
@@ -53,6 +57,21 @@ class CardScreen(StudyScreen[None]):
         view = CardView(message.card, revealed=True)
         frame.mount(view)
         view.focus()
+
+    def targets(self) -> list[Target]:
+        card = self.card
+        if card is None:
+            return []
+        return [Target(card.card_id, card.suspended, card.buried_until, card.flag)]
+
+    def after_change(self, change: CardChange) -> None:
+        self.load()
+
+    def after_undo(self, change: CardChange) -> None:
+        self.load()
+
+    def on_library_changed(self, message: LibraryChanged) -> None:
+        self.load()
 
     def action_notes(self) -> None:
         if self.card is None:

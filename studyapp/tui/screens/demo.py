@@ -4,17 +4,21 @@ A thread worker runs `studyapp.demos.runner.start_run` and hands it the screen's
 `threading.Event`, so the runner never imports Textual. The run comes back as the typed
 messages of `studyapp.tui.messages`: `DemoRunStarted`, then `DemoProgress` (queued ones
 collapse into the latest) and `DemoRunEvent` for each other event, then `DemoRunFinished`
-(or `DemoRunNotStarted`). The screen shows a progress bar with ETA, a live loss/metric plot,
-a log of events and the images the demo writes. A crashing demo shows its error and stderr
-tail; nothing it does can take the app down.
+(or `DemoRunNotStarted`). The screen shows a progress bar with ETA (a dataset's download
+first), a live loss/metric plot, a log of events, the pictures a generative demo draws after
+each epoch (the latest, or the epoch `[` and `]` step to), the other images the demo writes,
+and for a lesson run whether its metric reached the target. `o` opens the picture shown, or
+the run's folder, in the system viewer. A crashing demo shows its error and stderr tail;
+nothing it does can take the app down.
 
-    app.push_screen(DemoScreen(store, DemoRequest(name, card_id=card.id, quick=True,
+    app.push_screen(DemoScreen(store, DemoRequest(name, card_id=card.id, lesson=True,
                                                   data="offline")))
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -36,6 +40,7 @@ from studyapp.demos.runner import (
     DemoRunHandle,
     DeviceEvent,
     DoneEvent,
+    DownloadEvent,
     EpochEvent,
     ErrorEvent,
     LogLine,
@@ -52,6 +57,15 @@ from studyapp.tui.messages import (
     DemoRunStarted,
 )
 from studyapp.tui.screens.base import HasSessions, StudyScreen
+from studyapp.tui.screens.demo_views import (
+    EPOCH_SAMPLES,
+    EpochPicture,
+    EpochPictures,
+    download_log_line,
+    download_size,
+    lesson_verdict,
+    open_in_viewer,
+)
 from studyapp.tui.widgets.image_view import HalfBlockImage, image_widget
 from studyapp.tui.widgets.metric_plot import MetricPlot
 
@@ -80,6 +94,9 @@ class DemoScreen(StudyScreen["RunResult | None"]):
         Binding("c", "cancel_run", "Cancel run"),
         # Above the screen's own ctrl+c (copy text), so it always reaches the run.
         Binding("ctrl+c", "cancel_run", "Cancel run", show=False, priority=True),
+        Binding("left_square_bracket", "step_epoch(-1)", "Earlier epoch"),
+        Binding("right_square_bracket", "step_epoch(1)", "Later epoch"),
+        Binding("o", "open_output", "Open picture/folder"),
         Binding("escape", "close", "Close"),
     ]
 
@@ -97,6 +114,7 @@ class DemoScreen(StudyScreen["RunResult | None"]):
         *,
         module: str | None = None,
         artifacts_root: Path | str | None = None,
+        opener: Callable[[Path], None] = open_in_viewer,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -107,6 +125,9 @@ class DemoScreen(StudyScreen["RunResult | None"]):
         self.module = module
         """Run this module instead of the catalogue's (tests run fake demos)."""
         self.artifacts_root = artifacts_root
+        self.opener = opener
+        """Shows a file or folder to the user (the system viewer; tests pass a recorder)."""
+        self.run_dir: Path | None = None
         self.cancel_event = threading.Event()
         """Set to stop the run: the runner interrupts, then terminates, then kills the demo."""
         self.run_id: int | None = None
@@ -123,10 +144,8 @@ class DemoScreen(StudyScreen["RunResult | None"]):
 
     def compose(self) -> ComposeResult:
         title, chapter = _demo_heading(self.request.name)
-        options = [
-            "quick" if self.request.quick else "full",
-            f"data {self.request.data}",
-        ]
+        kind = "lesson" if getattr(self.request, "lesson", False) else "full"
+        options = ["quick" if self.request.quick else kind, f"data {self.request.data}"]
         if self.request.epochs:
             options.append(f"{self.request.epochs} epochs")
         with Vertical(id="demo-head"):
@@ -136,6 +155,7 @@ class DemoScreen(StudyScreen["RunResult | None"]):
                 id="demo-subtitle",
             )
             yield Static("Starting…", id="demo-status", classes="-running")
+            yield Static("", id="demo-lesson")
             yield Static("", id="demo-facts")
             with Horizontal(id="demo-progress-row"):
                 yield Label("", id="demo-epoch")
@@ -145,6 +165,7 @@ class DemoScreen(StudyScreen["RunResult | None"]):
             yield MetricPlot(id="demo-plot", empty_text="The loss appears here as the demo trains.")
             with VerticalScroll(id="demo-images"):
                 yield Static("Images appear here when the demo writes them.", id="demo-no-images")
+                yield EpochPictures(id="demo-epochs")
         yield RichLog(id="demo-log", max_lines=1000, wrap=True, markup=False, highlight=False)
         yield Footer()
 
@@ -207,6 +228,7 @@ class DemoScreen(StudyScreen["RunResult | None"]):
 
     def on_demo_run_started(self, message: DemoRunStarted) -> None:
         self.run_id = message.run_id
+        self.run_dir = message.run_dir
         if not self.cancel_event.is_set():
             self._status(f"Running (run {message.run_id})…", "running")
         self._log.write(Text(f"run {message.run_id}: {' '.join(message.command)}", style="dim"))
@@ -238,8 +260,11 @@ class DemoScreen(StudyScreen["RunResult | None"]):
         elif isinstance(event, ArtifactEvent):
             log.write(Text.assemble(("artifact ", "bold"), f"{event.kind}: {event.path}"))
             self._show_artifact(event)
+        elif isinstance(event, DownloadEvent):
+            self._show_download(event)
         elif isinstance(event, DoneEvent):
             log.write(Text.assemble(("done ", "bold green"), metrics_text(event.metrics)))
+            self._show_lesson(event)
         elif isinstance(event, ErrorEvent):
             log.write(Text.assemble(("error ", "bold red"), event.message))
         elif isinstance(event, LogLine) and event.text.strip():
@@ -328,12 +353,48 @@ class DemoScreen(StudyScreen["RunResult | None"]):
                 name = "epoch loss" if key == "loss" else key
                 plot.add_point(name, float(event.epoch), event.logs[key])
 
-    def _show_artifact(self, event: ArtifactEvent) -> None:
-        if Path(event.path).suffix.lower() not in IMAGE_SUFFIXES:
+    def _show_download(self, event: DownloadEvent) -> None:
+        self.query_one("#demo-progress", ProgressBar).update(
+            total=event.total_bytes, progress=event.bytes_done
+        )
+        self.query_one("#demo-epoch", Label).update(Text(f"downloading {event.file}"))
+        self.query_one("#demo-metrics", Label).update(Text(download_size(event)))
+        if (line := download_log_line(event)) is not None:
+            self._log.write(Text.assemble(("download ", "bold"), line))
+
+    def _show_lesson(self, event: DoneEvent) -> None:
+        if event.lesson is None:
             return
+        text = lesson_verdict(event.lesson, self.request.name)
+        widget = self.query_one("#demo-lesson", Static)
+        widget.update(Text(text))
+        widget.set_class(event.lesson.passed, "-passed")
+        widget.set_class(not event.lesson.passed, "-missed")
+        self._log.write(Text(f"lesson: {text}"))
+
+    def _clear_placeholder(self) -> VerticalScroll:
         pane = self.query_one("#demo-images", VerticalScroll)
         for placeholder in pane.query("#demo-no-images"):
             placeholder.remove()
+        return pane
+
+    def _show_artifact(self, event: ArtifactEvent) -> None:
+        if Path(event.path).suffix.lower() not in IMAGE_SUFFIXES:
+            return
+        if event.kind == EPOCH_SAMPLES:
+            self._clear_placeholder()
+            epoch, epochs = event.extra.get("epoch"), event.extra.get("epochs")
+            pictures = self.query_one(EpochPictures)
+            pictures.add(
+                EpochPicture(
+                    epoch if isinstance(epoch, int) else len(pictures.pictures),
+                    epochs if isinstance(epochs, int) else None,
+                    event.path,
+                )
+            )
+            pictures.display = True
+            return
+        pane = self._clear_placeholder()
         existing = self._images.get(event.path)
         if existing is not None:
             # The demo rewrote the file (a sample grid after each epoch): show the new one.
@@ -359,6 +420,25 @@ class DemoScreen(StudyScreen["RunResult | None"]):
         if not self.cancel_event.is_set():
             self.cancel_event.set()
             self._status("Cancelling…", "running")
+
+    def action_step_epoch(self, delta: int) -> None:
+        pictures = self.query_one(EpochPictures)
+        if not pictures.step(delta):
+            where = "no picture yet" if pictures.index is None else "no epoch further that way"
+            self.notify(f"Epoch pictures: {where}.", timeout=2)
+
+    def action_open_output(self) -> None:
+        shown = self.query_one(EpochPictures).shown
+        target = Path(shown.path) if shown is not None else self.run_dir
+        if target is None:
+            self.notify("Nothing to open yet: the run has not started.", timeout=3)
+            return
+        try:
+            self.opener(target)
+        except OSError as error:
+            self.notify(f"Cannot open {target}: {error}", severity="warning", markup=False)
+            return
+        self.notify(f"Opened {target}", timeout=3, markup=False)
 
     def action_close(self) -> None:
         if self.running:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -17,7 +18,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from studyapp.tui.screens.base import StudyScreen
+from studyapp.tui.screens.base import NARROW_WIDTH, StudyScreen
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -31,9 +32,14 @@ KeyDisplay = Callable[[Binding], str]
 def help_pages() -> list[tuple[str, type[DOMNode]]]:
     """(section title, the class whose BINDINGS it lists), in the order shown."""
     from studyapp.tui.app import StudyApp
+    from studyapp.tui.screens.add_card import AddCardScreen
     from studyapp.tui.screens.browser import BrowserScreen
     from studyapp.tui.screens.card import CardScreen
+    from studyapp.tui.screens.card_info import CardInfoScreen
+    from studyapp.tui.screens.custom_study import CustomStudyScreen
+    from studyapp.tui.screens.deck_limits import DeckLimitsScreen
     from studyapp.tui.screens.demo import DemoScreen
+    from studyapp.tui.screens.due_date import DueDateScreen
     from studyapp.tui.screens.home import HomeScreen
     from studyapp.tui.screens.notes import NotesScreen
     from studyapp.tui.screens.review import ReviewScreen
@@ -49,6 +55,11 @@ def help_pages() -> list[tuple[str, type[DOMNode]]]:
         ("Notes", NotesScreen),
         ("Browser", BrowserScreen),
         ("Card", CardScreen),
+        ("Card info", CardInfoScreen),
+        ("Set due date", DueDateScreen),
+        ("Custom study", CustomStudyScreen),
+        ("Add a card", AddCardScreen),
+        ("Deck limits", DeckLimitsScreen),
         ("Settings", SettingsScreen),
         ("Stats", StatsScreen),
         ("Demo", DemoScreen),
@@ -106,6 +117,12 @@ class HelpScreen(StudyScreen[None]):
                     classes="help-section",
                 )
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        super().on_resize(event)
+        # Two columns where they fit; one below NARROW_WIDTH, where two would wrap every line.
+        body = self.query_one("#help-body")
+        body.styles.grid_size_columns = 2 if self.app.size.width >= NARROW_WIDTH else 1
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,12 +1,17 @@
-"""Review: one card at a time, answer revealed with space, rated 1-4, each answer committed
-before the next card shows.
+"""Review: one card at a time, answer revealed with space (or enter), rated 1-4 (enter is Good
+once revealed), each answer committed before the next card shows.
 
 The answer path is kept short: the next card is loaded and its view mounted (hidden) while the
 user reads the current one, so a rating costs one small transaction and a view swap. Everything
 else (related notes, counts, the next prefetch) happens after the swap.
 
-The rating buttons are `widgets.answer_bar`, the side panel `widgets.card_links`, and running
-the editor on a card's source `tui.source_editor`; this module holds the session.
+Answers, suspend, bury and flags go on the app's one undo stack (`u`, `ctrl+z`). The answer
+time stops while the notes, a demo, the card info or the editor cover the card, and is capped
+(`SchedulerSettings.answer_time_cap_seconds`). When the deck files change under the session
+(the app's watcher), the card on screen stays as it is until it is answered.
+
+The workers and the keys that leave the card are `review_work`, the rating buttons
+`widgets.answer_bar`, the side panel `widgets.card_links`; this module holds the session.
 """
 
 from __future__ import annotations
@@ -18,33 +23,29 @@ from statistics import median
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Header, OptionList, Static
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Header, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
-from studyapp.domain.scheduling import RATINGS, preview
-from studyapp.store import review
-from studyapp.store.card_data import CardData, load_card
-from studyapp.store.library import import_paths
-from studyapp.store.review import QueueScope
+from studyapp.domain.scheduling import capped_answer_millis, preview
+from studyapp.store import card_actions
+from studyapp.store.card_actions import CardChange
+from studyapp.store.card_data import CardData
+from studyapp.store.queue import QueueScope
 from studyapp.text.formatting import shorten
 from studyapp.tui.messages import (
     AnswerRecorded,
-    AnswerUndone,
     CardLoaded,
-    CardSetAside,
-    FlagChanged,
-    LaunchDemo,
-    NextDueLoaded,
+    LibraryChanged,
     QueueBuilt,
     SourceReimported,
 )
-from studyapp.tui.review_session import Answered, ReviewSession
+from studyapp.tui.review_session import AnswerClock, Answered, ReviewSession
 from studyapp.tui.screens.base import StudyScreen
+from studyapp.tui.screens.review_work import ReviewWork
 from studyapp.tui.source_editor import edit_card_source
 from studyapp.tui.widgets.answer_bar import AnswerBar
 from studyapp.tui.widgets.card_links import CardLinks
@@ -53,28 +54,42 @@ from studyapp.tui.widgets.card_view import CardView
 FLAG_CYCLE = 5  # no flag, red, orange, green, blue
 
 
-class ReviewScreen(StudyScreen[None]):
+class ReviewScreen(ReviewWork, StudyScreen[None]):
     CSS_PATH = "review.tcss"
     SUB_TITLE = "Review"
+    SIDE_PANEL = "#review-side"
     # Nothing takes focus: a focus change re-renders the footer, which the answer path can't
     # afford. The card scrolls with the screen's own keys (and the mouse wheel).
     AUTO_FOCUS = ""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "reveal", "Show answer"),
+        # Anki's habits, as aliases: enter reveals, then answers Good.
+        Binding("enter", "reveal_or_good", "Show answer, then Good", show=False),
         Binding("1", "rate(1)", "Again", show=False),
         Binding("2", "rate(2)", "Hard", show=False),
         Binding("3", "rate(3)", "Good", show=False),
         Binding("4", "rate(4)", "Easy", show=False),
         Binding("u", "undo", "Undo"),
-        Binding("s", "set_aside('suspended')", "Suspend"),
-        Binding("b", "set_aside('buried')", "Bury"),
+        Binding("ctrl+z", "undo", "Undo", show=False),
+        Binding("s", "set_aside('suspend')", "Suspend"),
+        Binding("at", "set_aside('suspend')", "Suspend", show=False, key_display="@"),
+        Binding("b", "set_aside('bury')", "Bury"),
+        Binding("minus", "set_aside('bury')", "Bury", show=False, key_display="-"),
         Binding("f", "flag", "Flag"),
+        Binding("ctrl+1", "flag(1)", "Flag red", show=False),
+        Binding("ctrl+2", "flag(2)", "Flag orange", show=False),
+        Binding("ctrl+3", "flag(3)", "Flag green", show=False),
+        Binding("ctrl+4", "flag(4)", "Flag blue", show=False),
+        Binding("i", "info", "Card info", show=False),
         Binding("e", "edit", "Edit"),
         Binding("n", "notes", "Notes"),
         Binding("d", "demo", "Demo"),
+        Binding("p", "toggle_panel", "Side panel", show=False),
         Binding("escape", "leave", "Home"),
         Binding("up", "scroll('up')", "Scroll up", show=False),
         Binding("down", "scroll('down')", "Scroll down", show=False),
+        Binding("left", "scroll_code(-1)", "Code left", show=False),
+        Binding("right", "scroll_code(1)", "Code right", show=False),
         Binding("pageup", "scroll('page_up')", "Page up", show=False),
         Binding("pagedown", "scroll('page_down')", "Page down", show=False),
         Binding("home", "scroll('home')", "Top", show=False),
@@ -89,7 +104,8 @@ class ReviewScreen(StudyScreen[None]):
         self.current: CardData | None = None
         self.prepared: CardView | None = None
         self.busy = False
-        self.shown_at: dt.datetime | None = None
+        self.clock = AnswerClock()
+        self.waiting: Timer | None = None
         self._key_time: float | None = None
         self.latencies_ms: list[float] = []
         """Rating key to next question on screen, per answer (the answer path's budget)."""
@@ -107,95 +123,43 @@ class ReviewScreen(StudyScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.fold_panel()
         self.build_queue()
 
-    # -- workers: each posts one typed message back ------------------------------------------
+    def on_screen_suspend(self) -> None:
+        self.clock.pause(self.study_app.now())  # notes, a demo or the card info cover it
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="queue")
-    def build_queue(self) -> None:
-        app = self.study_app
-        ids = review.build_queue(app.store.sessions, app.now(), app.scheduler_settings, self.scope)
-        states = review.card_states(app.store.sessions, ids)
-        self.post_message(QueueBuilt([(i, states[i]) for i in ids]))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def load(self, card_id: int) -> None:
-        card = load_card(self.study_app.store.sessions, card_id)
-        self.post_message(CardLoaded(card, card_id))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="prefetch")
-    def prefetch(self, card_id: int) -> None:
-        card = load_card(self.study_app.store.sessions, card_id)
-        self.post_message(CardLoaded(card, card_id, prefetch=True))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="answer")
-    def record_answer(self, card: CardData, rating: int, millis: int) -> None:
-        app = self.study_app
-        log_id = review.answer(
-            app.store.sessions, card.card_id, rating, app.now(), app.scheduler_settings, millis
-        )
-        state, due = review.state_and_due(app.store.sessions, card.card_id)
-        answered = Answered(log_id, card.card_id, rating, millis, card.state, state, due)
-        self.post_message(AnswerRecorded(answered))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="answer")
-    def undo_answer(self, answered: Answered) -> None:
-        review.undo(self.study_app.store.sessions, answered.log_id)
-        self.post_message(AnswerUndone(answered))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="answer")
-    def set_aside(self, card_id: int, action: str) -> None:
-        app = self.study_app
-        until = None
-        if action == "suspended":
-            review.set_suspended(app.store.sessions, card_id, True)
-        else:
-            until = review.bury(app.store.sessions, card_id, app.now(), app.scheduler_settings)
-        self.post_message(CardSetAside(card_id, action, until))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="flag")
-    def store_flag(self, card_id: int, flag: int) -> None:
-        review.set_flag(self.study_app.store.sessions, card_id, flag)
-        self.post_message(FlagChanged(card_id, flag))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="answer")
-    def reimport(self, card_id: int, path: str) -> None:
-        app = self.study_app
-        reports = import_paths(app.store.sessions, [path], app.now(), app.match_demos)
-        self.post_message(SourceReimported(card_id, reports))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="summary")
-    def load_next_due(self) -> None:
-        app = self.study_app
-        now = app.now()
-        candidates = [
-            review.next_due(app.store.sessions, now),
-            review.next_learning_due(app.store.sessions, now, self.scope),
-        ]
-        self.post_message(NextDueLoaded(min((c for c in candidates if c), default=None)))
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            self.busy = False  # the key that started it may be pressed again
-        super().on_worker_state_changed(event)
+    def on_screen_resume(self) -> None:
+        self.clock.resume(self.study_app.now())
 
     # -- showing cards ----------------------------------------------------------------------
 
     def on_queue_built(self, message: QueueBuilt) -> None:
-        self.session.load(message.cards)
+        if message.merge:
+            current = self.current.card_id if self.current is not None else None
+            self.session.merge(message.plan, message.states, current)
+            self.update_counts()
+            if self.current is None and not self.busy:
+                self.advance(refilled=True)
+            return
+        self.session.load(message.plan, message.states)
         self.advance(refilled=True)
 
     def advance(self, refilled: bool = False) -> None:
         """Show the next card of the session: the prepared view if it is the one, else load."""
+        self.stop_waiting()
         card_id = self.session.pop(self.study_app.now())
         if card_id is None:
-            if refilled:
-                self.finish()
-            else:
+            self.current = None
+            if not refilled and self.scope.mode == "due":
                 # The session's queue is used up; ask the database once more (a card that
-                # came due, a new study day) before ending the session.
-                self.current = None
+                # came due, a new study day) before ending the session. A custom study
+                # would only draw the same cards again.
                 self.build_queue()
+            elif (due := self.session.waiting_until()) is not None:
+                self.wait_for(due)
+            else:
+                self.finish()
             return
         prepared = self.prepared
         if prepared is not None and prepared.card.card_id == card_id:
@@ -204,12 +168,46 @@ class ReviewScreen(StudyScreen[None]):
         else:
             self.load(card_id)
 
+    def wait_for(self, due: dt.datetime) -> None:
+        """Only the card just answered is left, and it is not due yet: wait for it."""
+        self.clear_cards()
+        left = max(0, round((due - self.study_app.now()).total_seconds()))
+        text = Text.assemble(
+            ("Next card in ", "bold"),
+            (f"{left // 60}:{left % 60:02d}", "bold"),
+            "\nA learning card is due then, as its button said: it is not shown before.",
+            "\nesc: Home",
+        )
+        self.query_one("#card-stack").mount(Static(text, id="review-waiting"))
+        self.query_one(AnswerBar).set_revealed(False)
+        self.update_counts()
+        self.waiting = self.set_interval(1.0, self.check_waiting)
+
+    def check_waiting(self) -> None:
+        due = self.session.waiting_until()
+        if due is None or due <= self.study_app.now():
+            self.advance(refilled=True)
+
+    def stop_waiting(self) -> None:
+        if self.waiting is not None:
+            self.waiting.stop()
+            self.waiting = None
+        for waiting in self.query("#review-waiting"):
+            waiting.remove()
+
+    def clear_cards(self) -> None:
+        for view in self.query(CardView):
+            view.remove()
+        self.prepared = None
+        for empty in self.query("#review-empty"):
+            empty.remove()
+
     def on_card_loaded(self, message: CardLoaded) -> None:
         card = message.card
         if message.prefetch:
             if card is None or self.current is None:
                 return
-            expected = self.session.peek(self.study_app.now(), exclude=self.current.card_id)
+            expected = self.session.peek(self.study_app.now(), avoid=self.current.card_id)
             if card.card_id == expected:
                 self.prepare(card)
             return
@@ -217,6 +215,7 @@ class ReviewScreen(StudyScreen[None]):
             self.session.drop(message.card_id)
             self.advance()
             return
+        self.session.take(card.card_id)
         self.show(card)
 
     def prepare(self, card: CardData) -> None:
@@ -228,6 +227,7 @@ class ReviewScreen(StudyScreen[None]):
 
     def show(self, card: CardData, view: CardView | None = None) -> None:
         """Put the card on screen; everything not needed to read the question waits a frame."""
+        self.stop_waiting()
         stack = self.query_one("#card-stack")
         if view is None:
             view = CardView(card)
@@ -237,7 +237,7 @@ class ReviewScreen(StudyScreen[None]):
             if child is not view and child is not self.prepared:
                 child.remove()
         self.current = card
-        self.shown_at = self.study_app.now()
+        self.clock.start(self.study_app.now())
         self.set_revealed(False)
         self.busy = False
         started, self._key_time = self._key_time, None
@@ -251,9 +251,11 @@ class ReviewScreen(StudyScreen[None]):
         self.update_rating_buttons(card)
         self.update_counts()
         self.update_side(card)
-        following = self.session.peek(self.study_app.now(), exclude=card.card_id)
-        if following is not None and (
-            self.prepared is None or self.prepared.card.card_id != following
+        following = self.session.peek(self.study_app.now(), avoid=card.card_id)
+        if (
+            following is not None
+            and following != card.card_id
+            and (self.prepared is None or self.prepared.card.card_id != following)
         ):
             self.prefetch(following)
 
@@ -282,6 +284,8 @@ class ReviewScreen(StudyScreen[None]):
         current = self.current.card_id if self.current is not None else None
         counts = self.session.remaining(current)
         text = f"New {counts.new}   Learning {counts.learning}   Due {counts.due}"
+        if not self.scope.writes_schedule:
+            text = f"Cramming: nothing is rescheduled   {text}"
         self.query_one("#review-counts", Static).update(text)
 
     def update_side(self, card: CardData) -> None:
@@ -294,35 +298,20 @@ class ReviewScreen(StudyScreen[None]):
         ]
         self.query_one(CardLinks).show(card.card_id, related, card.demos)
 
-    # -- the end of the session -------------------------------------------------------------
-
-    def finish(self) -> None:
-        self.busy = False
-        self.current = None
-        for view in self.query(CardView):
-            view.remove()
-        self.prepared = None
-        self.query_one("#review-counts", Static).update("")
-        self.load_next_due()
-
-    def on_next_due_loaded(self, message: NextDueLoaded) -> None:
-        from studyapp.tui.screens.summary import SummaryScreen
-
-        self.app.push_screen(
-            SummaryScreen(self.session.stats, message.next_due, self.label), self.after_summary
-        )
-
-    def after_summary(self, result: str | None) -> None:
-        if result == "undo":
-            self.action_undo()
-        else:
-            self.app.pop_screen()
-
-    # -- actions ----------------------------------------------------------------------------
+    # -- answers ----------------------------------------------------------------------------
 
     def action_reveal(self) -> None:
-        if self.current is not None and not self.busy:
+        if self.waiting is not None:
+            self.check_waiting()
+        elif self.current is not None and not self.busy:
             self.set_revealed(True)
+
+    def action_reveal_or_good(self) -> None:
+        view = self.current_view()
+        if view is not None and view.revealed:
+            self.action_rate(3)
+        else:
+            self.action_reveal()
 
     def action_rate(self, rating: int) -> None:
         view = self.current_view()
@@ -334,57 +323,90 @@ class ReviewScreen(StudyScreen[None]):
             return
         self.busy = True
         self._key_time = time.perf_counter()
-        shown = self.shown_at or self.study_app.now()
-        millis = int((self.study_app.now() - shown).total_seconds() * 1000)
-        self.record_answer(card, rating, millis)
+        now = self.study_app.now()
+        millis = capped_answer_millis(self.clock.elapsed(now), self.study_app.scheduler_settings)
+        if self.scope.writes_schedule:
+            self.record_answer(card, rating, millis)
+        else:
+            answered = Answered(None, card.card_id, rating, millis, card.state, card.state, None)
+            self.post_message(AnswerRecorded(answered, None))
 
     def on_answer_recorded(self, message: AnswerRecorded) -> None:
-        self.session.record(message.answered)
+        if message.change is None:
+            self.session.record_cram(message.answered)
+        else:
+            self.session.record(message.answered)
+            self.study_app.undo.push(message.change)
+            for sibling in message.change.buried_siblings:
+                self.session.drop(sibling)
         self.advance()
 
-    def action_undo(self) -> None:
-        if self.busy:
+    def after_undo(self, change: CardChange) -> None:
+        if change.review_id is not None:
+            self.session.forget(change.review_id)
+        card_id = change.card_ids[0]
+        if change.label in ("flag", "unflag"):
+            self.show_flag(card_id, change.before[0].flag)
             return
-        answered = self.session.undo()
-        if answered is None:
-            self.notify("Nothing to undo.", timeout=2)
-            return
-        self.busy = True
-        self.undo_answer(answered)
-
-    def on_answer_undone(self, message: AnswerUndone) -> None:
-        if self.current is not None:
+        if self.current is not None and self.current.card_id != card_id:
             self.session.put_back(self.current.card_id)
-        self.notify(f"Undid {RATINGS[message.answered.rating]}.", timeout=2)
-        self.load(message.answered.card_id)
+        self.busy = True
+        self.load(card_id)
+
+    # -- set-asides and flags ---------------------------------------------------------------
 
     def action_set_aside(self, action: str) -> None:
-        if self.current is not None and not self.busy:
-            self.busy = True
-            self.set_aside(self.current.card_id, action)
+        card = self.current
+        if card is None or self.busy:
+            return
+        self.busy = True
+        app = self.study_app
+        sessions, ids = app.store.sessions, [card.card_id]
+        if action == "suspend":
+            self.change_cards(lambda: card_actions.suspend(sessions, ids))
+        else:
+            now, settings = app.now(), app.scheduler_settings
+            self.change_cards(lambda: card_actions.bury(sessions, ids, now, settings))
 
-    def on_card_set_aside(self, message: CardSetAside) -> None:
-        self.session.drop(message.card_id)
-        self.notify(f"Card {message.action}.", timeout=2)
+    def action_flag(self, flag: int | None = None) -> None:
+        card = self.current
+        if card is None:
+            return
+        if flag is None:
+            flag = (card.flag + 1) % FLAG_CYCLE
+        elif flag == card.flag:
+            flag = 0  # the same colour again takes the flag off, as in Anki
+        sessions, ids = self.study_app.store.sessions, [card.card_id]
+        self.change_cards(lambda: card_actions.set_flag(sessions, ids, flag))
+
+    def after_change(self, change: CardChange) -> None:
+        if change.flag is not None:
+            self.show_flag(change.card_ids[0], change.flag)
+            return
+        for card_id in change.card_ids:
+            self.session.drop(card_id)
         self.advance()
 
-    def action_flag(self) -> None:
-        if self.current is not None:
-            self.store_flag(self.current.card_id, (self.current.flag + 1) % FLAG_CYCLE)
+    def show_flag(self, card_id: int, flag: int) -> None:
+        if self.current is None or self.current.card_id != card_id:
+            return
+        self.current = dataclasses.replace(self.current, flag=flag)
+        view = self.current_view()
+        if view is not None:
+            view.card = self.current
+            view.show_flag(flag)
 
-    def on_flag_changed(self, message: FlagChanged) -> None:
-        if self.current is not None and self.current.card_id == message.card_id:
-            self.current = dataclasses.replace(self.current, flag=message.flag)
-            view = self.current_view()
-            if view is not None:
-                view.card = self.current
-                view.show_flag(message.flag)
+    # -- leaving the card: editor, notes, demo, info ----------------------------------------
 
     def action_edit(self) -> None:
         card = self.current
         if card is None or self.busy:
             return
-        if edit_card_source(self.study_app, card):
+        app = self.study_app
+        self.clock.pause(app.now())
+        edited = edit_card_source(app, card)
+        self.clock.resume(app.now())
+        if edited:
             self.busy = True
             self.reimport(card.card_id, card.source_file)
 
@@ -398,40 +420,20 @@ class ReviewScreen(StudyScreen[None]):
             self.prepared = None
         self.load(message.card_id)
 
-    def action_notes(self) -> None:
-        card = self.current
-        if card is None:
-            return
-        if card.notes_section_id is None:
-            self.notify("No notes section for this card.", timeout=3)
-            return
-        self.study_app.open_notes(card.notes_section_id)
-
-    @on(OptionList.OptionSelected, "#related")
-    def open_related(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id is not None:
-            self.study_app.open_notes(int(event.option.id))
-
-    def action_demo(self) -> None:
-        card = self.current
-        if card is None:
-            return
-        if not card.demos:
-            self.notify("No demo is linked to this card.", timeout=3)
-            return
-        demo = self.query_one(CardLinks).highlighted_demo(card.demos)
-        self.post_message(LaunchDemo(card.card_id, demo))
+    def on_library_changed(self, message: LibraryChanged) -> None:
+        """Deck files changed and were imported again: the queue takes in new cards and the
+        prepared view (maybe stale) goes; the card on screen is never swapped mid-answer,
+        the next one is read fresh from the database."""
+        if self.prepared is not None:
+            self.prepared.remove()
+            self.prepared = None
+        self.build_queue(merge=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "show-answer":
             self.action_reveal()
         elif event.button.id and event.button.id.startswith("rate-"):
             self.action_rate(int(event.button.id.removeprefix("rate-")))
-
-    def action_scroll(self, where: str) -> None:
-        view = self.current_view()
-        if view is not None:
-            getattr(view, f"scroll_{where}")(animate=False)
 
     def action_leave(self) -> None:
         self.app.pop_screen()

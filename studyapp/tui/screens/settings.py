@@ -1,4 +1,6 @@
-"""Settings: desired retention, daily limits, learning steps, maximum interval, day start.
+"""Settings: desired retention, daily limits (each deck's default; Home's `l` sets a deck's
+own), learning steps (`1 10`, `30s 1h 1d`), maximum interval, day start, sibling burying and
+the answer time cap.
 
 Input is checked twice: each field must parse, then `SchedulerSettings.validate` must accept the
 whole; problems are shown next to the form, never as a traceback. Saved to the database with
@@ -24,29 +26,60 @@ from studyapp.store.settings import save_scheduler_settings
 from studyapp.tui.messages import SettingsRejected, SettingsSaved
 from studyapp.tui.screens.base import StudyScreen
 
+UNIT_MINUTES = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0}
+STEP = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
+
 
 def _steps(text: str) -> tuple[float, ...]:
-    parts = [p for p in re.split(r"[\s,]+", text.strip()) if p]
-    return tuple(float(p.removesuffix("m")) for p in parts)
+    """Steps in minutes from "1 10", "1m 10m", "30s 1h" or "1d" (as Anki writes them)."""
+    steps = []
+    for part in (p for p in re.split(r"[\s,]+", text.strip().casefold()) if p):
+        match = STEP.match(part)
+        if match is None:
+            raise ValueError(part)
+        steps.append(float(match.group(1)) * UNIT_MINUTES[match.group(2) or "m"])
+    return tuple(steps)
 
 
 def _format_steps(steps: tuple[float, ...]) -> str:
-    return " ".join(f"{s:g}" for s in steps)
+    return " ".join(_format_step(s) for s in steps)
+
+
+def _format_step(minutes: float) -> str:
+    for unit, size in (("d", 1440.0), ("h", 60.0)):
+        if minutes >= size and (minutes / size).is_integer():
+            return f"{minutes / size:g}{unit}"
+    if minutes < 1:
+        return f"{minutes * 60:g}s"
+    return f"{minutes:g}"
+
+
+def _yes_no(text: str) -> bool:
+    answer = text.strip().casefold()
+    if answer in ("yes", "y", "on", "true", "1"):
+        return True
+    if answer in ("no", "n", "off", "false", "0"):
+        return False
+    raise ValueError(text)
 
 
 # (field, label, parse, format, what a valid value looks like)
 FIELDS: list[tuple[str, str, Callable[[str], Any], Callable[[Any], str], str]] = [
     ("desired_retention", "Desired retention", float, lambda v: f"{v:.2f}", "0.70 to 0.99"),
-    ("new_per_day", "New cards per day", int, str, "a whole number"),
-    ("reviews_per_day", "Reviews per day", int, str, "a whole number"),
-    ("learning_steps_minutes", "Learning steps (minutes)", _steps, _format_steps,
-     "minutes separated by spaces, e.g. 1 10"),
-    ("relearning_steps_minutes", "Relearning steps (minutes)", _steps, _format_steps,
-     "minutes separated by spaces, e.g. 10"),
+    ("new_per_day", "New cards per day (each deck)", int, str, "a whole number"),
+    ("reviews_per_day", "Reviews per day (each deck)", int, str, "a whole number"),
+    ("learning_steps_minutes", "Learning steps", _steps, _format_steps,
+     "minutes, or with a unit, e.g. 1 10 or 30s 1h 1d"),
+    ("relearning_steps_minutes", "Relearning steps", _steps, _format_steps,
+     "minutes, or with a unit, e.g. 10 or 1h"),
     ("maximum_interval_days", "Maximum interval (days)", int, str, "a whole number of days"),
     ("day_starts_at_hour", "New day starts at hour", int, str, "an hour from 0 to 23"),
     ("timezone", "Time zone (blank: local)", lambda t: t.strip() or None, lambda v: v or "",
      "an IANA name such as Europe/Paris"),
+    ("bury_siblings", "Bury siblings until tomorrow", _yes_no, lambda v: "yes" if v else "no",
+     "yes or no"),
+    ("answer_time_cap_seconds", "Answer time cap (seconds)", int, str,
+     "a whole number of seconds"),
 ]  # fmt: skip
 
 
@@ -71,6 +104,7 @@ def parse_form(values: dict[str, str], base: SchedulerSettings) -> tuple[Schedul
 class SettingsScreen(StudyScreen[None]):
     CSS_PATH = "settings.tcss"
     SUB_TITLE = "Settings"
+    AUTO_FOCUS = "#desired_retention"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "back", "Back"),

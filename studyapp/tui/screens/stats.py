@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -41,11 +41,23 @@ from studyapp.tui.messages import (
     StatsShown,
 )
 from studyapp.tui.screens.base import HasSessions, StudyScreen
+from studyapp.tui.widgets.figures import figure_lines
 
 HEATMAP_WEEKS = 26
+"""Before the screen has a size; then as many weeks as fit (up to a year)."""
+MAX_WEEKS = 53
+MIN_WEEKS = 8
+HEATMAP_CELL = 2
 CHAPTER_WIDTH = 24
 CARD_WIDTH = 24
 NO_CHAPTER = "(no chapter)"
+# Each table's fixed columns; the text column takes the rest of its width.
+CHAPTER_COLUMNS = (("Cards", "cards", 5), ("Mastery", "mastery", 7), ("", "bar", 8))
+HARDEST_COLUMNS = (("Lapses", "lapses", 6), ("Recall", "recall", 6), ("", "leech", 5))
+
+
+def days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
 
 
 def load_document(
@@ -111,7 +123,7 @@ class StatsScreen(StudyScreen[None]):
     def on_mount(self) -> None:
         titles = {
             "#stats-today": "Today",
-            "#stats-heatmap": f"Answers per day, last {HEATMAP_WEEKS} weeks",
+            "#stats-heatmap": "Answers per day",
             "#stats-forecast": "Due, next 30 days",
             "#stats-retention": "True retention by week",
             "#stats-chapters": "Mastery by chapter",
@@ -119,17 +131,50 @@ class StatsScreen(StudyScreen[None]):
         }
         for selector, title in titles.items():
             self.query_one(selector).border_title = title
-        chapters = self.query_one("#stats-chapters", DataTable)
-        chapters.add_column("Chapter", key="chapter", width=CHAPTER_WIDTH)
-        chapters.add_column("Cards", key="cards", width=5)
-        chapters.add_column("Mastery", key="mastery", width=7)
-        chapters.add_column("", key="bar", width=8)
-        hardest = self.query_one("#stats-hardest", DataTable)
-        hardest.add_column("Card", key="card", width=CARD_WIDTH)
-        hardest.add_column("Lapses", key="lapses", width=6)
-        hardest.add_column("Recall", key="recall", width=6)
-        hardest.add_column("", key="leech", width=5)
+        self.set_columns()
         self.load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        super().on_resize(event)
+        self.call_after_refresh(self.fit_to_width)
+
+    def fit_to_width(self) -> None:
+        """The tables' text columns stretch; the heatmap shows as many weeks as fit."""
+        self.set_columns()
+        if self.document is not None:
+            self.draw_heatmap(self.document)
+            self.fill_chapters(self.document["chapters"])
+            self.fill_hardest(self.document["hardest"])
+
+    def text_width(self, selector: str, default: int, fixed: int) -> int:
+        width = self.query_one(selector).size.width
+        # Each column has a cell of padding on either side; 2 more for the scrollbar.
+        return max(default, width - fixed - 2 * 4 - 2) if width else default
+
+    def set_columns(self) -> None:
+        for selector, title, key, default, fixed in (
+            ("#stats-chapters", "Chapter", "chapter", CHAPTER_WIDTH, CHAPTER_COLUMNS),
+            ("#stats-hardest", "Card", "card", CARD_WIDTH, HARDEST_COLUMNS),
+        ):
+            table = self.query_one(selector, DataTable)
+            width = self.text_width(selector, default, sum(w for _t, _k, w in fixed))
+            table.clear(columns=True)
+            table.add_column(title, key=key, width=width)
+            for column_title, column_key, column_width in fixed:
+                table.add_column(column_title, key=column_key, width=column_width)
+
+    def heatmap_weeks(self) -> int:
+        width = self.query_one("#stats-heatmap").content_size.width
+        if not width:
+            return HEATMAP_WEEKS
+        # 4 cells of weekday labels; 2 more in case the page's scrollbar comes after this.
+        return max(MIN_WEEKS, min(MAX_WEEKS, (width - 4 - 2) // HEATMAP_CELL))
+
+    def draw_heatmap(self, document: dict[str, Any]) -> None:
+        weeks = self.heatmap_weeks()
+        heatmap = self.query_one("#stats-heatmap", Static)
+        heatmap.border_title = f"Answers per day, last {weeks} weeks"
+        heatmap.update(heatmap_text(document["heatmap"]["days"], weeks=weeks, cell=HEATMAP_CELL))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="stats")
     def load(self) -> None:
@@ -160,9 +205,7 @@ class StatsScreen(StudyScreen[None]):
             )
         )
         self.query_one("#stats-today", Static).update(today_text(document))
-        self.query_one("#stats-heatmap", Static).update(
-            heatmap_text(document["heatmap"]["days"], weeks=HEATMAP_WEEKS, cell=2)
-        )
+        self.draw_heatmap(document)
         forecast = document["forecast"]
         self.query_one("#stats-forecast", Static).update(
             bars_text([day["due"] for day in forecast["days"]], height=5, gap=0)
@@ -177,10 +220,11 @@ class StatsScreen(StudyScreen[None]):
     def fill_chapters(self, chapters: list[dict[str, Any]]) -> None:
         table = self.query_one("#stats-chapters", DataTable)
         table.clear()
+        width = table.columns[next(iter(table.columns))].width
         # Weakest first: that is where the next study session helps most.
         for index, row in sorted(enumerate(chapters), key=lambda item: item[1]["mastery"]):
             table.add_row(
-                Text(short(row["chapter"] or NO_CHAPTER, CHAPTER_WIDTH)),
+                Text(short(row["chapter"] or NO_CHAPTER, width)),
                 Text(str(row["cards"]), justify="right"),
                 Text(percent(row["mastery"]), justify="right"),
                 mastery_bar(row["mastery"], width=8),
@@ -190,9 +234,10 @@ class StatsScreen(StudyScreen[None]):
     def fill_hardest(self, hardest: dict[str, Any]) -> None:
         table = self.query_one("#stats-hardest", DataTable)
         table.clear()
+        width = table.columns[next(iter(table.columns))].width
         for card in hardest["cards"]:
             table.add_row(
-                Text(short(card["title"] or card["question"], CARD_WIDTH)),
+                Text(short(card["title"] or card["question"], width)),
                 Text(str(card["lapses"]), justify="right"),
                 Text(percent(card["retrievability"]), justify="right"),
                 Text("leech", style="bold red") if card["leech"] else "",
@@ -256,16 +301,11 @@ def today_text(document: dict[str, Any]) -> Text:
         ("New learned", str(today["new_learned"])),
         ("Again", percent(today["again_rate"])),
         ("Time", f"{minutes}m {seconds:02d}s"),
-        ("Streak", f"{streak['current']} days"),
-        ("Longest", f"{streak['longest']} days"),
+        ("Streak", days(streak["current"])),
+        ("Longest", days(streak["longest"])),
         ("New", str(cards["new"])),
         ("Learning", str(cards["learning"] + cards["relearning"])),
         ("Review", str(cards["review"])),
         ("Suspended", str(cards["suspended"])),
     ]
-    text = Text()
-    for name, value in rows:
-        text.append(f"{name:<12}", style="dim")
-        text.append(f"{value}\n")
-    text.rstrip()
-    return text
+    return figure_lines(rows, 12)

@@ -17,14 +17,16 @@ from studyapp.tui.screens.base import StudyScreen
 
 
 class SummaryScreen(StudyScreen[str]):
-    """Dismissed with "undo" to take back the session's last answer, else "home"."""
+    """Dismissed with "undo" to take back the last change (the session's last answer, most
+    often), else "home"."""
 
     CSS_PATH = "summary.tcss"
     SUB_TITLE = "Session summary"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "home", "Home"),
         Binding("escape", "home", "Home", show=False),
-        Binding("u", "undo", "Undo last answer"),
+        Binding("u", "undo", "Undo"),
+        Binding("ctrl+z", "undo", "Undo", show=False),
     ]
 
     def __init__(self, stats: SessionStats, next_due: dt.datetime | None, label: str) -> None:
@@ -52,7 +54,7 @@ class SummaryScreen(StudyScreen[str]):
         with Center(), Vertical(id="summary"):
             yield Static(title, id="summary-title")
             yield Static(body, id="summary-body")
-            yield Static("enter: home   u: undo the last answer", classes="muted")
+            yield Static("enter: home   u: undo the last change", classes="muted")
         yield Footer()
 
     def action_home(self) -> None:
