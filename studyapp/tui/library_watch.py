@@ -75,9 +75,13 @@ class LibraryWatcher:
             if not folders:
                 self._reload.wait(POLL_SECONDS * 5)
                 continue
+
+            def watched(_change: object, path: str, files: set[str] = files) -> bool:
+                return os.path.realpath(path) in files
+
             for changes in watchfiles.watch(
                 *folders,
-                watch_filter=lambda _change, path, files=files: os.path.realpath(path) in files,
+                watch_filter=watched,
                 stop_event=self,
                 debounce=DEBOUNCE_MS,
                 step=50,
