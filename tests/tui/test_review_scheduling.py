@@ -149,3 +149,26 @@ async def test_home_and_review_show_the_same_counts(
         await press(pilot, "enter")
         counts = str(app.screen.query_one("#review-counts").render())
         assert counts == "New 2   Learning 2   Due 0"
+
+
+async def test_the_side_panel_folds_below_100_columns_and_p_shows_it(
+    make: Callable[..., StudyApp],
+) -> None:
+    for size, shown_at_first in (((80, 24), False), ((120, 30), True)):
+        async with running(make(), size) as pilot:
+            screen = await start_review(pilot)
+            side = screen.query_one("#review-side")
+            assert side.display is shown_at_first
+            await press(pilot, "p")
+            assert side.display is not shown_at_first
+
+
+async def test_a_hand_written_card_is_titled_by_its_kind(
+    siblings_store: Store, clock: Clock
+) -> None:
+    app = siblings_app(siblings_store, clock)
+    async with running(app) as pilot:
+        screen = await start_review(pilot)
+        view = screen.current_view()
+        assert view is not None
+        assert str(view.query_one(".card-title").render()) in ("Reversed card", "Cloze deletion")

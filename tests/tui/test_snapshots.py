@@ -127,8 +127,13 @@ class TestNotesBrowserCard:
         """The card screen of the first card, flagged red and suspended from the browser: the
         meta line starts "⚑ red  suspended  Chapter 1: Generative Modeling" (the flag never
         wraps away), question and answer both shown; the footer lists n Notes, @, -, i, u."""
-        presses = ["b", "ctrl+t", "ctrl+1", "at", "enter"]
-        assert snap_compare(make(), terminal_size=size, run_before=keys(*presses))
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await keys("b", "ctrl+t", "ctrl+1", "at", "enter")(pilot)
+            pilot.app.clear_notifications()  # the toasts time out: not in the picture
+            await steady(pilot)
+
+        assert snap_compare(make(), terminal_size=size, run_before=run_before)
 
     def test_card_info(self, snap_compare, make: Callable[..., StudyApp], size) -> None:  # type: ignore[no-untyped-def]
         """Card info of the first card after an Again and a Good two days ago: its question,
