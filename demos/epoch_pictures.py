@@ -6,7 +6,7 @@ it before training ("epoch 0") and after epochs, writing `epochs/samples_<epoch>
 announcing each as an artifact of kind "epoch-samples" with the `epoch` and `epochs` it shows,
 which the app's demo screen steps through with `[` and `]`. Long runs draw at most
 `MAX_PICTURES` pictures, evenly spaced, the last epoch always among them; a `--quick` smoke run
-draws only the first and the last.
+draws only the last.
 
 Imports keras (a Keras callback), so only a demo's own process imports it, after the backend is
 chosen.
@@ -51,8 +51,10 @@ class EpochPictures(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: Any = None) -> None:
         self._epochs = int(self.params.get("epochs") or self._demo.options.epochs)
-        self._chosen = picture_epochs(self._epochs, 1 if self._demo.options.quick else MAX_PICTURES)
-        self._picture(0)
+        quick = self._demo.options.quick
+        self._chosen = picture_epochs(self._epochs, 1 if quick else MAX_PICTURES)
+        if not quick:
+            self._picture(0)
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         if epoch + 1 in self._chosen:

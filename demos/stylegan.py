@@ -113,6 +113,9 @@ def build_stylegan(*, r1_gamma: float = R1_GAMMA, seed: int | None = None) -> tu
             adam = {"learning_rate": LEARNING_RATE, "beta_1": ADAM_BETA_1, "beta_2": ADAM_BETA_2}
             self.d_optimizer = keras.optimizers.Adam(**adam)
             self.g_optimizer = keras.optimizers.Adam(**adam)
+            if keras.mixed_precision.global_policy().name == "mixed_float16":
+                # D is float32 (below); G's float16 gradients need loss scaling.
+                self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer)
             self.d_optimizer.build(self.discriminator.trainable_variables)
             self.g_optimizer.build(self.generator.trainable_variables)
 
@@ -161,7 +164,7 @@ def build_stylegan(*, r1_gamma: float = R1_GAMMA, seed: int | None = None) -> tu
             def g_loss_fn(_: list[Any]) -> tuple[Any, Any]:
                 images, _ = self.mixed_fakes(batch_size)
                 loss = ops.mean(ops.softplus(-self.discriminator(images, training=True)))
-                return loss, loss
+                return self.g_optimizer.scale_loss(loss), loss
 
             d_loss, (real_logit, r1) = minimise(
                 self.d_optimizer, d_loss_fn, self.discriminator.trainable_variables
@@ -169,7 +172,15 @@ def build_stylegan(*, r1_gamma: float = R1_GAMMA, seed: int | None = None) -> tu
             _, g_loss = minimise(self.g_optimizer, g_loss_fn, self.generator.trainable_variables)
             return record_metrics(self.metrics, (d_loss, g_loss, real_logit, r1))
 
-    generator, discriminator = build_generator(seed), build_discriminator()
+    # D stays float32 under any policy: the R1 penalty differentiates it by its input, and
+    # those gradients, squared and summed, overflow float16.
+    policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")
+    try:
+        discriminator = build_discriminator()
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    generator = build_generator(seed)
     return StyleGAN(generator, discriminator, name="stylegan"), generator, discriminator
 
 

@@ -101,7 +101,12 @@ def stage_callback(demo: TrainingRun, *, offset: int, loss_key: str = "loss") ->
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             super().on_epoch_end(epoch + offset, logs)
 
-    return StageCallback(demo.events, loss_key=loss_key, batch_size=demo.options.batch_size)
+    return StageCallback(
+        demo.events,
+        loss_key=loss_key,
+        batch_size=demo.options.batch_size,
+        max_steps=demo.options.steps,  # --steps: each stage stops after that many steps
+    )
 
 
 def capped(demo: TrainingRun, count: int, batch_size: int) -> int:

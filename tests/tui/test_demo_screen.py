@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import os
 import select
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select as sql_select
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import RichLog, Static
 
@@ -254,6 +256,15 @@ def shown_colour(screen: DemoScreen) -> tuple[int, ...]:
     return tuple(segment.style.color.get_truecolor())
 
 
+async def after_the_run(screen: DemoScreen, check: Callable[[Pilot[Any]], Awaitable[None]]) -> None:
+    """Run `screen` in a host app until its run is recorded, then `check` it."""
+    app = DemoHost(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await asyncio.wait_for(app.finished.wait(), WAIT_S)
+        await pilot.pause()
+        await check(pilot)
+
+
 async def test_a_lesson_run_shows_its_download_its_epochs_and_its_verdict(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
@@ -261,10 +272,8 @@ async def test_a_lesson_run_shows_its_download_its_epochs_and_its_verdict(
     them; `o` hands the picture shown to the viewer; the lesson's verdict is on top."""
     opened: list[Path] = []
     screen = viewer_screen(sqlite_store, tmp_path, opened, "lesson", lesson=True, epochs=3, seed=0)
-    app = DemoHost(screen)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await asyncio.wait_for(app.finished.wait(), WAIT_S)
-        await pilot.pause()
+
+    async def check(pilot: Pilot[Any]) -> None:
         lesson = screen.query_one("#demo-lesson", Static)
         assert str(lesson.render()) == (
             "Lesson passed: test_accuracy = 0.93 (goal test_accuracy target 0.9)"
@@ -289,17 +298,15 @@ async def test_a_lesson_run_shows_its_download_its_epochs_and_its_verdict(
         # The other images pane holds no second copy of the epoch pictures.
         assert len(list(screen.query(HalfBlockImage))) == 1
 
+    await after_the_run(screen, check)
 
-async def test_a_missed_lesson_says_so_and_o_opens_the_run_folder_without_pictures(
-    sqlite_store: Store, tmp_path: Path
-) -> None:
+
+async def test_without_pictures_o_opens_the_run_folder(sqlite_store: Store, tmp_path: Path) -> None:
     """A demo with no epoch pictures: `o` opens the run's folder; `[` says there is none."""
     opened: list[Path] = []
     screen = viewer_screen(sqlite_store, tmp_path, opened, "succeed", quick=True, epochs=1)
-    app = DemoHost(screen)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await asyncio.wait_for(app.finished.wait(), WAIT_S)
-        await pilot.pause()
+
+    async def check(pilot: Pilot[Any]) -> None:
         assert str(screen.query_one("#demo-lesson", Static).render()) == ""
         await pilot.press("left_square_bracket", "o")
         await pilot.pause()
@@ -307,11 +314,16 @@ async def test_a_missed_lesson_says_so_and_o_opens_the_run_folder_without_pictur
         assert screen.run_dir.name.endswith("fake_succeed")
         assert not screen.query_one("#demo-epochs").display
 
-    missed = viewer_screen(sqlite_store, tmp_path, opened, "lesson", lesson=True, epochs=1, seed=5)
-    app = DemoHost(missed)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await asyncio.wait_for(app.finished.wait(), WAIT_S)
-        await pilot.pause()
-        lesson = missed.query_one("#demo-lesson", Static)
+    await after_the_run(screen, check)
+
+
+async def test_a_missed_lesson_says_so(sqlite_store: Store, tmp_path: Path) -> None:
+    """The verdict of a lesson that did not reach its target, in the warning colour."""
+    screen = viewer_screen(sqlite_store, tmp_path, [], "lesson", lesson=True, epochs=1, seed=5)
+
+    async def check(pilot: Pilot[Any]) -> None:
+        lesson = screen.query_one("#demo-lesson", Static)
         assert str(lesson.render()).startswith("Lesson not passed: test_accuracy = 0.41")
-        assert lesson.has_class("-missed")
+        assert lesson.has_class("-missed") and not lesson.has_class("-passed")
+
+    await after_the_run(screen, check)
