@@ -4,13 +4,11 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from studyapp.store.opening import open_store
 from tests.cli.conftest import run_cli
 
 COMMANDS = [
@@ -35,20 +33,21 @@ def _unopenable(tmp_path: Path, kind: str) -> tuple[str, str]:
         path.mkdir()
     elif kind == "corrupt":
         path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4080)
-    elif kind == "unreadable":
-        open_store(str(path)).close()
-        path.chmod(0)
+    elif kind == "under-a-file":
+        # What an unreadable file is to a normal user, for every user (root reads any file):
+        # a path that no one can open because its parent is a regular file.
+        parent = tmp_path / "notes.md"
+        parent.write_text("# a file, not a folder\n")
+        path = parent / "study.db"
     else:
         return "://no-such-url", "://no-such-url"
     return str(path), str(path)
 
 
-@pytest.mark.parametrize("kind", ["not-a-database", "a-folder", "corrupt", "unreadable", "url"])
+@pytest.mark.parametrize("kind", ["not-a-database", "a-folder", "corrupt", "under-a-file", "url"])
 def test_a_database_that_does_not_open_is_one_line_for_every_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
-    if kind == "unreadable" and os.geteuid() == 0:
-        pytest.skip("root reads any file")
     monkeypatch.chdir(tmp_path)  # where `export` would write its default file
     db, shown = _unopenable(tmp_path, kind)
     for args in COMMANDS:
