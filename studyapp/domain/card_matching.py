@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
-
 from studyapp.domain.parsing.model import ParsedCard, question_hash, question_key
 
 # A lightly edited question (typo, punctuation) scores above this against its old text.
@@ -83,6 +81,9 @@ def plan_cards(parsed: list[ParsedCard], stored: list[StoredCard]) -> CardPlan:
     for index, key in enumerate(keys):
         if matches[index] is not None or not orphans:
             continue
+        # Imported here: an unchanged re-import never gets this far, and should not pay for it.
+        from rapidfuzz import fuzz, process
+
         best = process.extractOne(key, orphans, scorer=fuzz.ratio, score_cutoff=SIMILAR_QUESTION)
         if best is not None:
             card_id = best[2]

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from studyapp.domain.parsing import SUFFIXES, ParsedCard, ParsedDeck, ParseError, read_source
-from studyapp.domain.parsing.detect import parse_source
 from studyapp.domain.parsing.dialect import DEFAULT_OPTIONS, ParseOptions, SourceWithOptions
 from studyapp.domain.parsing.source import SourceText
 
@@ -92,6 +91,9 @@ def read_target(
 
 
 def prepare(source: SourceText, match_demos: DemoMatcher | None) -> Prepared:
+    # Imported here: the parsers load markdown-it, which an unchanged re-import never needs.
+    from studyapp.domain.parsing.detect import parse_source
+
     try:
         parsed = parse_source(source)
     except ParseError as error:

@@ -73,3 +73,37 @@ def test_tui_loads_neither_typer_nor_the_cli() -> None:
     assert "typer" not in {name.split(".")[0] for name in output}
     assert not [name for name in output if name.startswith("studyapp.cli")]
     assert not {name.split(".")[0] for name in output} & set(HEAVY)
+
+
+def modules_after_cli(*args: str) -> set[str]:
+    """Top-level modules loaded by one whole `studyapp ARGS` command, in a fresh interpreter."""
+    code = (
+        "import sys, runpy\n"
+        f"sys.argv = ['studyapp', *{list(args)!r}]\n"
+        "try:\n    runpy.run_module('studyapp', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return {n.split(".")[0] for n in output.split("MODULES", 1)[1].split()}
+
+
+def test_an_unchanged_reimport_loads_no_parser(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Re-importing unchanged files only hashes them: markdown-it, the fuzzy matcher and
+    pydantic (which typer ≥ 0.29 loads for every option) cost start-up time for nothing."""
+    deck = tmp_path / "deck.md"
+    deck.write_text(
+        "# Notes\n\n## VAE\n\n- Latent space: where the codes live.\n\n"
+        ":p Why?\n??x\nBecause.\nx??\n"
+    )
+    database = str(tmp_path / "study.db")
+    first = modules_after_cli("--db", database, "import", str(deck))
+    assert "markdown_it" in first  # a first import does parse
+    again = modules_after_cli("--db", database, "import", str(deck))
+    assert not again & {"markdown_it", "rapidfuzz", "pydantic"}, again & {
+        "markdown_it",
+        "rapidfuzz",
+        "pydantic",
+    }

@@ -4,7 +4,8 @@ Built on markdown-it-py. No database, UI or demo code is imported here: a parsed
 data that remembers the file and line of everything in it.
 """
 
-from studyapp.domain.parsing.detect import parse_file, parse_text
+from typing import TYPE_CHECKING, Any
+
 from studyapp.domain.parsing.model import (
     CardKind,
     DeckFormat,
@@ -15,6 +16,9 @@ from studyapp.domain.parsing.model import (
     ParseWarning,
 )
 from studyapp.domain.parsing.source import SUFFIXES, read_source
+
+if TYPE_CHECKING:
+    from studyapp.domain.parsing.detect import parse_file, parse_text
 
 __all__ = [
     "SUFFIXES",
@@ -29,3 +33,13 @@ __all__ = [
     "parse_text",
     "read_source",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The parsers (and markdown-it under them) load on first use: an unchanged re-import only
+    # hashes files, and the CLI should start as if it were `--version`.
+    if name in ("parse_file", "parse_text"):
+        from studyapp.domain.parsing import detect
+
+        return getattr(detect, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
