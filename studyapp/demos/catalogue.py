@@ -41,6 +41,10 @@ class UnknownDemo(KeyError):
     def __str__(self) -> str:
         return f"unknown demo {self.name!r}; known demos: {', '.join(self.known)}"
 
+    def __reduce__(self) -> tuple[type[UnknownDemo], tuple[str, tuple[str, ...]]]:
+        # Pickle by the constructor's own arguments (the default would pass only `name`).
+        return (UnknownDemo, (self.name, self.known))
+
 
 @dataclass(frozen=True)
 class TrainingDefaults:

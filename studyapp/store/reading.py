@@ -91,16 +91,22 @@ def read_target(
 
 
 def prepare(source: SourceText, match_demos: DemoMatcher | None) -> Prepared:
+    """`source` parsed and linked to demos, or the one error that fails this file alone."""
+    try:
+        return _prepare(source, match_demos)
+    except ParseError as error:
+        return Prepared(error=error)
+    except Exception as error:
+        # A parser or linker bug on one file must not lose the import of every other file;
+        # nor may it escape the parsing process, whose pool would stop the whole import.
+        return Prepared(error=ParseError(source.path, f"could not parse: {error!r}"))
+
+
+def _prepare(source: SourceText, match_demos: DemoMatcher | None) -> Prepared:
     # Imported here: the parsers load markdown-it, which an unchanged re-import never needs.
     from studyapp.domain.parsing.detect import parse_source
 
-    try:
-        parsed = parse_source(source)
-    except ParseError as error:
-        return Prepared(error=error)
-    except (RecursionError, MemoryError, ValueError, IndexError, KeyError, TypeError) as error:
-        # A parser bug on one file must not lose the import of every other file.
-        return Prepared(error=ParseError(source.path, f"could not parse: {error!r}"))
+    parsed = parse_source(source)
     if match_demos is not None:  # a caller's own matcher (tests, custom setups), per card
         automatic = [
             () if card.demo_names else tuple(match_demos(card_text(card))) for card in parsed.cards

@@ -221,16 +221,17 @@ def test_when_the_parsing_process_dies_the_import_goes_on_here_and_says_so(
 def test_a_parser_bug_on_one_file_fails_only_that_file(
     sqlite_store: Store, tmp_path: Path, now: dt.datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from studyapp.store import library, reading
+    from studyapp.domain.parsing import detect
+    from studyapp.store import library
 
-    real = reading.parse_source
+    real = detect.parse_source
 
     def flaky(source):  # type: ignore[no-untyped-def]
         if "boom" in source.text:
-            raise IndexError("list index out of range")
+            raise AttributeError("'NoneType' object has no attribute 'map'")
         return real(source)
 
-    monkeypatch.setattr(reading, "parse_source", flaky)
+    monkeypatch.setattr(detect, "parse_source", flaky)
     (tmp_path / "a.md").write_text("# A\n\nq1 :: a1\n")
     (tmp_path / "b.md").write_text("# B\n\nboom :: here\n")
     (tmp_path / "c.md").write_text("# C\n\nq3 :: a3\n")
@@ -240,7 +241,7 @@ def test_a_parser_bug_on_one_file_fails_only_that_file(
         ("b.md", "failed", 0),
         ("c.md", "imported", 1),
     ]
-    assert "could not parse: IndexError" in reports[1].messages[0]
+    assert "could not parse: AttributeError" in reports[1].messages[0]
 
 
 def test_the_parsing_process_dies_with_its_parent(tmp_path: Path) -> None:
