@@ -65,13 +65,14 @@ class NotesScreen(StudyScreen[None]):
         self.outline = outline = message.outline
         tree = self.query_one("#notes-tree", DeckTree)
         tree.clear()
-        decks = {
-            deck_id: tree.root.add(Text(title, style="bold"), data=None, expand=False)
-            for deck_id, title in outline.decks
+        # One node per book: the sections of all its part files go under it.
+        books = {
+            title: tree.root.add(Text(title, style="bold"), data=None, expand=False)
+            for _, title in outline.decks
         }
         for section in outline.sections:
             parent = self.nodes.get(section.parent_id) if section.parent_id else None
-            anchor = parent if parent is not None else decks[section.deck_id]
+            anchor = parent if parent is not None else books[section.deck]
             # Titles are the user's text: never markup (a str label would be parsed as such).
             node = anchor.add(Text(section.title), data=section, expand=section.level <= 2)
             self.nodes[section.section_id] = node
