@@ -41,8 +41,9 @@ class Terminal:
             env=self.env,
         ).stdout
 
-    def start(self, command: str) -> None:
-        self.tmux("new-session", "-d", "-s", "app", "-x", "120", "-y", "40", f"exec {command}")
+    def start(self, command: str, size: tuple[int, int] = (120, 40)) -> None:
+        width, height = (str(n) for n in size)
+        self.tmux("new-session", "-d", "-s", "app", "-x", width, "-y", height, f"exec {command}")
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "app")
@@ -154,3 +155,29 @@ def test_sigkill_mid_session_keeps_every_answer(
     for question, reps, state, rating, before, after, snapshot in rows:
         assert (reps, rating, before) == (1, 3, "new"), question
         assert after == state == json.loads(snapshot)["state"] == "learning"
+
+
+def test_at_80x24_a_long_answer_is_revealed_and_read_to_its_end(
+    terminal: Terminal, env: dict[str, str], tmp_path: Path
+) -> None:
+    """The smallest terminal we support: revealing shows the answer's start (the view scrolls
+    to it), `end` reaches its last line, and no line of the screen runs past 80 columns."""
+    steps = "\n".join(
+        f"{n}. Step {n} of the reparameterisation trick, said plainly." for n in range(1, 31)
+    )
+    deck = tmp_path / "long.md"
+    deck.write_text(
+        "# Flashcards: Long answers\n\n---\n\n#### Training a VAE\n"
+        ":p Why can a VAE be trained by backpropagation?\n??x\n"
+        f"The first line of the answer.\n\n{steps}\n\nThe last line of the answer.\nx??\n"
+    )
+    studyapp(env, "import", str(deck))
+    terminal.start(f"{STUDYAPP} review", size=(80, 24))
+    reveal(terminal, "Why can a VAE be trained")
+    screen = terminal.wait_for("The first line of the answer.")
+    assert "The last line of the answer." not in screen  # it is long: more than one screen
+    terminal.keys("End")
+    screen = terminal.wait_for("The last line of the answer.")
+    assert all(len(line) <= 80 for line in screen.splitlines())
+    terminal.keys("4")  # Easy: the only card graduates, and the session ends
+    terminal.wait_for("Session complete")
