@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import select
 from textual.widgets import Input, OptionList, Select, Static, TextArea
 
+from db.models import Card
 from studyapp.store import card_actions
 from studyapp.store.library import import_paths
 from studyapp.store.opening import Store
@@ -126,6 +128,41 @@ async def test_a_card_added_in_the_app_is_written_to_the_file_and_imported(
     assert text.endswith("\n\nWhat is a kernel? :: A small matrix slid over the image.\n")
     added = card_id(study_store, "What is a kernel?")
     assert card(study_store, added).answer == "A small matrix slid over the image."
+
+
+async def test_reversed_and_cloze_cards_added_in_the_app(
+    make: Callable[..., StudyApp], study_store: Store, deck_files: list[Path]
+) -> None:
+    """A reversed card is written with `:::` and becomes two cards; a cloze with two
+    deletions is written as typed and becomes one card per deletion."""
+    notes = deck_files[1]
+    app = make()
+    async with running(app) as pilot:
+        screen = await open_screen(pilot, "a", AddCardScreen)
+        screen.query_one("#add-kind", Select).value = "reversed"
+        await settle(pilot)
+        screen.query_one("#add-front", Input).value = "Encoder"
+        screen.query_one("#add-back", TextArea).text = "Maps an image to a latent code."
+        await press(pilot, "ctrl+s")
+        await press(pilot, "escape")
+        screen = await open_screen(pilot, "a", AddCardScreen)
+        screen.query_one("#add-kind", Select).value = "cloze"
+        await settle(pilot)
+        screen.query_one("#add-front", Input).value = "A {{c1::VAE}} samples from {{c2::q(z|x)}}."
+        await press(pilot, "ctrl+s")
+        assert any("Added 2 cards" in n.message for n in app._notifications), [
+            n.message for n in app._notifications
+        ]
+    text = notes.read_text()
+    assert "\n\nEncoder ::: Maps an image to a latent code.\n" in text
+    assert text.endswith("\n\nA {{c1::VAE}} samples from {{c2::q(z|x)}}.\n")
+    with study_store.sessions() as session:
+        kinds = session.execute(
+            select(Card.kind, Card.question).where(Card.source_file == str(notes))
+        ).all()
+    reversed_sides = [q for k, q in kinds if "Encoder" in q or "latent code" in q]
+    clozes = [q for k, q in kinds if "samples from" in q]
+    assert len(reversed_sides) == 2 and len(clozes) == 2, kinds
 
 
 async def test_an_empty_front_is_refused_with_a_reason(app: StudyApp) -> None:
