@@ -121,8 +121,9 @@ def found_keywords(lowered: str) -> set[str]:
     index = _keyword_index()
     words = set(_WORD.findall(lowered))
     candidates: set[str] = set()
-    for word in words:
-        candidates.update(index.get(word, ()))
+    # The set intersection runs in C; most of a card's words are in no keyword at all.
+    for word in index.keys() & words:
+        candidates.update(index[word])
     # A one-word keyword matches exactly when a whole hyphen-free token is the word or its
     # plural, which a set lookup answers; phrases still need their pattern.
     tokens = set(_TOKEN.findall(lowered)) if candidates else set()
