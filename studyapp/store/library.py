@@ -23,10 +23,13 @@ from db.models import Card, Deck, DemoLink, Section
 from studyapp.domain.book_title import BookTitle, book_title
 from studyapp.domain.card_matching import StoredCard, plan_cards
 from studyapp.domain.parsing import ParsedDeck, ParseError
+from studyapp.domain.parsing.model import ImportedReview
 from studyapp.domain.parsing.source import SourceText
 from studyapp.domain.parsing.vault import DialectResolver
 from studyapp.domain.scheduling import MemoryState
 from studyapp.store.anki_import import ANKI_SUFFIXES
+from studyapp.store.deck_names import name_deck, rename_deck
+from studyapp.store.imported_answers import log_imported_answers
 from studyapp.store.reading import (
     PARALLEL_MIN_FILES,
     DemoMatcher,
@@ -39,7 +42,14 @@ from studyapp.store.reading import (
     read_target,
 )
 
-__all__ = ["PARALLEL_MIN_FILES", "DemoMatcher", "card_text", "die_with_parent", "import_paths"]
+__all__ = [
+    "PARALLEL_MIN_FILES",
+    "DemoMatcher",
+    "card_text",
+    "die_with_parent",
+    "import_paths",
+    "rename_deck",
+]
 
 CARDS = cast(Table, Card.__table__)
 DEMO_LINKS = cast(Table, DemoLink.__table__)
@@ -206,7 +216,7 @@ def _sync(
     if deck is None:
         deck = Deck(source_path=source_path, renamed=False)
         session.add(deck)
-    _name_deck(session, deck, parsed.title, book)
+    name_deck(session, deck, parsed.title, book)
     report.deck = deck.title
     deck.format, deck.content_hash, deck.imported_at = parsed.format, content_hash, now
     session.flush()
@@ -226,6 +236,7 @@ def _sync(
     rows_new: list[dict[str, object]] = []
     rows_update: list[dict[str, object]] = []
     links: list[tuple[int | None, str, tuple[str, ...]]] = []  # (card id | None, identity, ...)
+    histories: list[tuple[str, ImportedReview]] = []  # new cards with another tool's answers
     for position, (card, identity, match) in enumerate(
         zip(parsed.cards, plan.identities, plan.matches, strict=True)
     ):
@@ -251,6 +262,8 @@ def _sync(
             # Every new row names all memory columns (executemany wants the same keys).
             memory = card.review.memory() if card.review else MemoryState()
             rows_new.append({**values, **asdict(memory), "deck_id": deck.id, "identity": identity})
+            if card.review is not None and card.review.history:
+                histories.append((identity, card.review))
             report.added += 1
         else:
             if old.retired_at is not None:
@@ -292,35 +305,15 @@ def _sync(
             ).all()
         )
 
+    if histories:
+        log_imported_answers(session, histories, new_ids)
+
     retiring = plan.retire
     if retiring:
         session.execute(update(Card).where(Card.id.in_(retiring)).values(retired_at=now))
         report.retired = len(retiring)
 
     _replace_demo_links(session, deck.id, prepared, section_ids, links, new_ids)
-
-
-def _name_deck(session: Session, deck: Deck, source_title: str, book: BookTitle) -> None:
-    """The display name: a rename the user made to this book wins over the cleaned title."""
-    deck.source_title, deck.book_key, deck.part = source_title, book.key, book.part
-    with session.no_autoflush:  # a new deck is not complete before this names it
-        sibling = session.scalars(
-            select(Deck).where(Deck.book_key == book.key, Deck.renamed.is_(True)).limit(1)
-        ).first()
-    if sibling is not None:
-        deck.title, deck.renamed = sibling.title, True
-    elif not deck.renamed:
-        deck.title = book.display
-
-
-def rename_deck(sessions: sessionmaker[Session], title: str, new_title: str) -> int:
-    """Give a deck (every part file of a book) a display name that survives re-imports.
-    Returns how many files it covers; 0 when no deck has that title."""
-    with sessions.begin() as session:
-        decks = session.scalars(select(Deck).where(Deck.title == title)).all()
-        for deck in decks:
-            deck.title, deck.renamed = new_title, True
-        return len(decks)
 
 
 def _moved_deck(session: Session, content_hash: str) -> Deck | None:

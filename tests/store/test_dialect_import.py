@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from db.models import Card, Deck
+from db.models import Card, Deck, ReviewLog
 from studyapp.domain.parsing.hashcards import cloze_deletions
 from studyapp.domain.parsing.hashcards_db import basic_hash, cloze_hash
 from studyapp.domain.scheduling import SchedulerSettings
@@ -209,19 +209,40 @@ def test_a_hashcards_collection_brings_its_review_state(store: Store, tmp_path: 
                 (card_hash, stability, stability, round(stability), due),
             )
         db.executemany(
-            "insert into reviews values (null, 1, ?, '2024-05-01T09:05:00.000', ?, 1, 5, 1, 1, ?)",
-            [(tokyo, "good", "2024-05-02"), (spain_hash, "forgot", "2024-05-02")],
+            "insert into reviews values (null, 1, ?, ?, ?, ?, 5, 1, 1, ?)",
+            [
+                (tokyo, "2024-05-01T09:05:00.000", "good", 9.5, "2024-05-11"),
+                (tokyo, "2024-04-20T08:00:00.000", "hard", 3.0, "2024-04-23"),
+                (spain_hash, "2024-05-01T09:05:00.000", "forgot", 2.0, "2024-05-02"),
+                (spain_hash, "2024-05-01T09:06:00.000", "no such grade", 2.0, "2024-05-02"),
+            ],
         )
     database = (folder / "hashcards.db").read_bytes()
     reports = import_paths(store.sessions, [folder], NOW, no_demos)
     assert sum(r.added for r in reports) == 21
     capital = card(store, "What is the capital of Japan?")
-    assert (capital.state, capital.reps, capital.stability) == ("review", 0, 9.5)
+    assert (capital.state, capital.reps, capital.stability) == ("review", 2, 9.5)
     assert capital.due == dt.datetime(2024, 5, 11, tzinfo=dt.UTC)
     assert capital.last_review == dt.datetime(2024, 5, 1, 9, 5, tzinfo=dt.UTC)
     cloze = card(store, "Madrid is the capital of […].")
     assert (cloze.stability, cloze.difficulty, cloze.lapses) == (2.0, 4.5, 1)
     assert card(store, "[…] is the capital of Spain.").state == "new"
+    # hashcards' own log of answers, oldest first, as review-log rows (an unknown grade is
+    # not an answer); statistics and the optimizer see them.
+    with store.sessions() as session:
+        logged = session.execute(
+            select(
+                ReviewLog.card_id, ReviewLog.reviewed_at, ReviewLog.rating, ReviewLog.after
+            ).order_by(ReviewLog.card_id, ReviewLog.reviewed_at)
+        ).all()
+    tokyo_log = [
+        (at, rating, after["stability"]) for c, at, rating, after in logged if c == capital.id
+    ]
+    assert tokyo_log == [
+        (dt.datetime(2024, 4, 20, 8, tzinfo=dt.UTC), 2, 3.0),
+        (dt.datetime(2024, 5, 1, 9, 5, tzinfo=dt.UTC), 3, 9.5),
+    ]
+    assert [(c, rating) for c, _, rating, _ in logged if c != capital.id] == [(cloze.id, 1)]
     assert (folder / "hashcards.db").read_bytes() == database
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith("hashcards")) == [
         "hashcards.db"

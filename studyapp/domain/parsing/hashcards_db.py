@@ -20,11 +20,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from studyapp.domain.parsing.blake3 import blake3_hex
-from studyapp.domain.parsing.model import ImportedReview
+from studyapp.domain.parsing.model import ImportedReview, PastAnswer
 
 SOURCE = "hashcards"
 DATABASE = "hashcards.db"
 MAX_CARDS = 200_000
+#: A card's answers kept from the log, the latest ones (a hostile file may hold millions).
+MAX_ANSWERS_PER_CARD = 1_000
+#: hashcards' grades as FSRS ratings.
+RATINGS = {"forgot": 1, "hard": 2, "good": 3, "easy": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +64,14 @@ def read_log(path: Path) -> HashcardsLog:
     uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
     connection = sqlite3.connect(uri, uri=True)
     try:
-        lapses = dict(
-            connection.execute(
-                "select card_hash, count(*) from reviews where grade = 'forgot' group by card_hash"
-            ).fetchall()
-        )
+        answers: dict[str, list[PastAnswer]] = {}
+        for card_hash, at, grade, stability, difficulty, due in connection.execute(
+            "select card_hash, reviewed_at, grade, stability, difficulty, due_date from reviews "
+            "order by card_hash, reviewed_at, review_id"
+        ):
+            answer = _past_answer(at, grade, stability, difficulty, due)
+            if answer is not None:
+                answers.setdefault(str(card_hash), []).append(answer)
         rows = connection.execute(
             "select card_hash, last_reviewed_at, stability, difficulty, interval_raw, due_date "
             "from cards where last_reviewed_at is not null and stability is not null "
@@ -84,7 +91,32 @@ def read_log(path: Path) -> HashcardsLog:
             stability=float(stability),
             difficulty=min(10.0, max(1.0, float(difficulty))),
             last_review=_timestamp(last),
-            lapses=int(lapses.get(card_hash, 0)),
+            lapses=sum(a.rating == 1 for a in answers.get(str(card_hash), ())),
             interval_days=float(interval or 0.0),
+            history=tuple(answers.get(str(card_hash), ())[-MAX_ANSWERS_PER_CARD:]),
         )
     return HashcardsLog(digest, states)
+
+
+def _past_answer(
+    at: object, grade: object, stability: object, difficulty: object, due: object
+) -> PastAnswer | None:
+    """One `reviews` row, or None for a row that does not read as an answer (it is dropped,
+    as a row of another tool's database is never trusted)."""
+    rating = RATINGS.get(str(grade))
+    if rating is None or not isinstance(at, str):
+        return None
+    try:
+        reviewed_at = _timestamp(at)
+        due_at = (
+            dt.datetime.combine(dt.date.fromisoformat(due), dt.time(), tzinfo=dt.UTC)
+            if isinstance(due, str)
+            else None
+        )
+    except ValueError:
+        return None
+    finite = [
+        float(v) if isinstance(v, int | float) and math.isfinite(v) else None
+        for v in (stability, difficulty)
+    ]
+    return PastAnswer(reviewed_at, rating, finite[0], finite[1], due_at)

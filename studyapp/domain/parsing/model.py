@@ -80,11 +80,25 @@ class ParsedSection:
 
 
 @dataclass(frozen=True, slots=True)
+class PastAnswer:
+    """One answer another tool logged for a card: when, the rating (1 Again … 4 Easy) and the
+    memory state it left (None where the tool does not say)."""
+
+    reviewed_at: dt.datetime
+    rating: int
+    stability: float | None = None
+    difficulty: float | None = None
+    due: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ImportedReview:
     """Review state another tool kept for a card, carried over when the card is new here.
 
     Already converted to FSRS terms; `source` names the tool, `interval_days` and `ease` are
     what it stored (ease as a factor, 2.5 for the plugin's 250), kept for messages and tests.
+    `history` holds the tool's own log of answers, oldest first, where it keeps one (hashcards
+    does; the Obsidian plugin keeps only the latest state).
     """
 
     source: str
@@ -97,14 +111,47 @@ class ImportedReview:
     lapses: int = 0
     interval_days: float = 0.0
     ease: float | None = None
+    history: tuple[PastAnswer, ...] = ()
 
     def memory(self) -> MemoryState:
-        """The card's first memory state here, marked as migrated: reviewed in the other
-        tool, never in studyapp, so `reps` is 0 while the state is not "new"."""
+        """The card's first memory state here. `reps` counts the answers of the other tool's
+        log; without a log it is 0 while the state is not "new" (reviewed elsewhere, never
+        here: a migrated card)."""
         from studyapp.domain.scheduling import MemoryState
 
         memory = MemoryState(self.state, self.step, self.stability, self.difficulty)
-        return replace(memory, due=self.due, last_review=self.last_review, lapses=self.lapses)
+        return replace(
+            memory,
+            due=self.due,
+            last_review=self.last_review,
+            lapses=self.lapses,
+            reps=len(self.history),
+        )
+
+    def logged_answers(self) -> list[tuple[PastAnswer, MemoryState, MemoryState]]:
+        """The other tool's answers with the memory state before and after each, for the
+        review log: the states it recorded (the previous one where an answer omits them),
+        all in review, as those tools have no learning steps."""
+        from studyapp.domain.scheduling import MemoryState
+
+        logged = []
+        before = MemoryState()
+        for count, answer in enumerate(self.history, start=1):
+            after = MemoryState(
+                state="review",
+                step=None,
+                stability=answer.stability if answer.stability is not None else before.stability,
+                difficulty=(
+                    answer.difficulty if answer.difficulty is not None else before.difficulty
+                ),
+                due=answer.due,
+                last_review=answer.reviewed_at,
+                reps=count,
+                lapses=before.lapses + (answer.rating == 1),
+            )
+            logged.append((answer, before, after))
+            before = after
+        return logged
 
 
 @dataclass(frozen=True, slots=True)
