@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from studyapp.store.library import import_paths
 from studyapp.store.opening import Store
 
 
-def build_collection(folder: Path) -> tuple[Path, dict[str, int]]:
+def build_collection(folder: Path) -> tuple[Path, dict[str, Any]]:
     """A collection with a basic, a reversed and a cloze note; the basic card answered three
     times and the cloze's first card once through Anki's scheduler; exported as .apkg and
     .colpkg."""
@@ -42,6 +43,7 @@ def build_collection(folder: Path) -> tuple[Path, dict[str, int]]:
         for rating in ratings:
             card = col.get_card(ids[key])
             card.start_timer()
+            card.timer_started -= 7  # seven seconds of thinking: Anki logs 7,000 ms
             col.sched.answerCard(card, rating)
     col.get_card(sorted(col.find_cards(f"nid:{both.id}"))[1])  # the reverse stays new
     apkg = folder / "gdl.apkg"
@@ -53,13 +55,15 @@ def build_collection(folder: Path) -> tuple[Path, dict[str, int]]:
         limit=None,
     )
     ids["due_basic"] = col.get_card(ids["basic"]).due
+    revlog = col.db.all("select id, ease, time from revlog where cid = ? order by id", ids["basic"])
+    ids |= {f"revlog_{n}": row for n, row in enumerate(revlog)}
     ids["crt"] = col.crt
     col.export_collection_package(str(folder / "gdl.colpkg"), include_media=True, legacy=False)
     return apkg, ids
 
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+def package(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     return build_collection(tmp_path_factory.mktemp("anki"))
 
 
@@ -70,7 +74,7 @@ def cards_by_identity(store: Store) -> dict[str, Card]:
 
 @pytest.mark.parametrize("suffix", [".apkg", ".colpkg"])
 def test_a_package_imports_with_kinds_text_media_and_chapters(
-    sqlite_store: Store, package: tuple[Path, dict[str, int]], now: dt.datetime, suffix: str
+    sqlite_store: Store, package: tuple[Path, dict[str, Any]], now: dt.datetime, suffix: str
 ) -> None:
     path, ids = package
     (report,) = import_paths(sqlite_store.sessions, [path.with_suffix(suffix)], now)
@@ -93,7 +97,7 @@ def test_a_package_imports_with_kinds_text_media_and_chapters(
 
 
 def test_the_review_log_and_due_dates_continue_from_anki(
-    sqlite_store: Store, package: tuple[Path, dict[str, int]], now: dt.datetime
+    sqlite_store: Store, package: tuple[Path, dict[str, Any]], now: dt.datetime
 ) -> None:
     path, ids = package
     import_paths(sqlite_store.sessions, [path], now)
@@ -104,7 +108,12 @@ def test_the_review_log_and_due_dates_continue_from_anki(
             select(ReviewLog).where(ReviewLog.card_id == basic.id).order_by(ReviewLog.reviewed_at)
         ).all()
     assert [log.rating for log in logs] == [3, 3, 4]
-    assert all(log.duration_ms >= 0 for log in logs)
+    # Anki's own times and durations: a revlog id is the answer's time in milliseconds.
+    revlog = [ids[f"revlog_{n}"] for n in range(3)]
+    assert [(log.reviewed_at, log.rating, log.duration_ms) for log in logs] == [
+        (dt.datetime.fromtimestamp(at / 1000, dt.UTC), ease, millis) for at, ease, millis in revlog
+    ]
+    assert all(6_000 <= log.duration_ms <= 60_000 for log in logs)
     assert basic.reps == 3 and basic.state == "review" and basic.stability
     expected_due = dt.datetime.fromtimestamp(ids["crt"] + ids["due_basic"] * 86400, dt.UTC)
     assert basic.due == expected_due
@@ -115,7 +124,7 @@ def test_the_review_log_and_due_dates_continue_from_anki(
 
 
 def test_reimporting_the_same_package_changes_nothing(
-    sqlite_store: Store, package: tuple[Path, dict[str, int]], now: dt.datetime
+    sqlite_store: Store, package: tuple[Path, dict[str, Any]], now: dt.datetime
 ) -> None:
     path, _ids = package
     import_paths(sqlite_store.sessions, [path], now)
