@@ -5,9 +5,9 @@ StyleGAN through `demos.gan`, the conditional GAN in `demos.cgan`) measure what 
 a classifier trained on the run's own real training digits: the share of samples it labels with
 high confidence (does it look like a digit at all?), how many classes those cover (mode
 collapse shows as few), and, for the conditional GAN, how often the label it reads is the digit
-that was asked for. The classifier is a two-convolution CNN, trained for 3 epochs in seconds on
-a CPU; it reaches about 0.9 on the offline digits' test split, and the demos report that next
-to its verdicts, so that a weak judge can be told from a weak generator.
+that was asked for. The classifier is a CNN of three stride-2 convolutions, trained for 8 epochs
+in seconds on a CPU; it reaches about 0.97 on the offline digits' test split, and the demos
+report that next to its verdicts, so that a weak judge can be told from a weak generator.
 
 Imports numpy; keras only inside the functions (demo modules import this one before the entry
 point has chosen the backend).
@@ -22,7 +22,7 @@ import numpy as np
 
 #: A sample counts as a recognisable digit when the judge gives its class this probability.
 CONFIDENCE = 0.9
-JUDGE_EPOCHS = 3
+JUDGE_EPOCHS = 8
 JUDGE_BATCH_SIZE = 64
 #: Images per forward pass when judging.
 PREDICT_BATCH = 256
@@ -59,8 +59,11 @@ def train_judge(
     num_classes: int = 10,
     epochs: int = JUDGE_EPOCHS,
     seed: int = 0,
+    outliers: np.ndarray | None = None,
 ) -> Any:
-    """A CNN trained on real images (N×H×W×C floats in [0, 1]) and their integer labels."""
+    """A CNN trained on real images (N×H×W×C floats in [0, 1]) and their integer labels, and,
+    when `outliers` are given, on those images too with the target "every class alike"
+    (outlier exposure: the judge learns to be unsure about what is no digit)."""
     import keras
     from keras import layers
 
@@ -70,18 +73,20 @@ def train_judge(
             keras.Input(shape=x_train.shape[1:]),
             layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
             layers.Conv2D(64, 3, strides=2, padding="same", activation="relu"),
+            layers.Conv2D(128, 3, strides=2, padding="same", activation="relu"),
             layers.Flatten(),
             layers.Dropout(0.3),
-            layers.Dense(num_classes, activation="softmax"),
+            layers.Dense(num_classes, activation="softmax", dtype="float32"),
         ],
         name="digit_judge",
     )
-    model.compile(
-        optimizer=keras.optimizers.Adam(1e-3),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    model.fit(x_train, y_train, epochs=epochs, batch_size=JUDGE_BATCH_SIZE, verbose=0)
+    targets = np.eye(num_classes, dtype="float32")[np.asarray(y_train)]
+    if outliers is not None:
+        x_train = np.concatenate([x_train, outliers])
+        uniform = np.full((len(outliers), num_classes), 1.0 / num_classes, dtype="float32")
+        targets = np.concatenate([targets, uniform])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy")
+    model.fit(x_train, targets, epochs=epochs, batch_size=JUDGE_BATCH_SIZE, shuffle=True, verbose=0)
     return model
 
 

@@ -26,12 +26,14 @@ Artifacts: `samples.png` (images generated from noise by long Langevin chains), 
 (their 0..1 values), `langevin.png` (a few chains, noise to digit, step by step) and `epochs/`
 (the same noise improved by the training's Langevin steps, before training and after epochs).
 
-The lesson metric, `chimera_auroc`, asks whether the score learnt what the data looks like:
-the probability that a held-out real image scores above a chimera, the top half of one
-held-out image over the bottom half of another. Every pixel of a chimera has exactly the
-distribution it has in real images, so no model of pixels one at a time can tell them apart
-(`pixel_model_auroc`, the same test for such a model, is the baseline, about 0.5); only the
-strokes broken at the seam give a chimera away.
+The lesson metrics ask whether the score learnt what the data looks like: the probability
+that a held-out real image scores above a chimera, an image pieced together from other
+held-out images at the same places (`chimeras`): every pixel from another image
+(`pixel_chimera_auroc`, the lesson's), every 8×8 tile (`tile_chimera_auroc`), or the top half
+of one image over the bottom half of another (`chimera_auroc`, the hardest). Every pixel of a
+chimera has the distribution it has in real images, so no model of pixels one at a time can
+tell them apart (`*_pixel_model_auroc`, the same test for such a model, is the baseline, about
+0.5); only strokes broken at the seams give a chimera away.
 keras is imported inside the functions: the entry point sets KERAS_BACKEND first.
 """
 
@@ -69,6 +71,8 @@ SAMPLE_GRID = (2, 10)
 CHAIN_SNAPSHOTS = 8
 CHAINS_SHOWN = 4
 IMAGE_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, CHANNELS)
+#: The chimeras the score is tested on (`chimeras`): halves, 8×8 tiles, single pixels.
+CHIMERA_KINDS = {"chimera": None, "tile_chimera": 8, "pixel_chimera": 1}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -209,12 +213,21 @@ def build_ebm(
     return EBM(model, name="ebm"), model
 
 
-def chimeras(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The top half of each image over the bottom half of another (a random derangement)."""
-    partner = (np.arange(len(images)) + rng.integers(1, len(images), len(images))) % len(images)
+def chimeras(images: np.ndarray, rng: np.random.Generator, block: int | None = None) -> np.ndarray:
+    """Images pieced together from others at the same place. Without `block`: the top half of
+    each image over the bottom half of another; with it: every `block`×`block` tile from another
+    image (a new random derangement per piece), so `block=1` gives every pixel its own image."""
+    height, width = images.shape[1:3]
+    rows, columns = (height // 2, width) if block is None else (block, block)
     mixed = images.copy()
-    half = images.shape[1] // 2
-    mixed[:, half:] = images[partner, half:]
+    count = len(images)
+    for top in range(0, height, rows):
+        for left in range(0, width, columns):
+            if block is None and top == 0:
+                continue  # the top half stays the image's own
+            partner = (np.arange(count) + rng.integers(1, count, count)) % count
+            piece = np.s_[:, top : top + rows, left : left + columns]
+            mixed[piece] = images[partner][piece]
     return mixed
 
 
@@ -262,10 +275,16 @@ def train(demo: TrainingRun) -> dict[str, float]:
         ebm, scale_to_tanh_range(data.x_train), callbacks=[EpochPictures(demo, draw)]
     )
     test = scale_to_tanh_range(data.x_test)
-    fakes = chimeras(test, np.random.default_rng(options.seed))
     real_scores = np.asarray(model.predict(test, batch_size=500, verbose=0))
-    fake_scores = np.asarray(model.predict(fakes, batch_size=500, verbose=0))
     pixel_model = lesson_metrics.pixel_log_likelihood(scale_to_tanh_range(data.x_train))
+    aurocs = {}
+    for name, block in CHIMERA_KINDS.items():
+        fakes = chimeras(test, np.random.default_rng(options.seed), block)
+        fake_scores = np.asarray(model.predict(fakes, batch_size=500, verbose=0))
+        aurocs[f"{name}_auroc"] = lesson_metrics.auroc(real_scores, fake_scores)
+        aurocs[f"{name}_pixel_model_auroc"] = lesson_metrics.auroc(
+            pixel_model(test), pixel_model(fakes)
+        )
 
     steps = QUICK_GENERATION_STEPS if options.quick else GENERATION_STEPS
     final, stages = generate(model, int(np.prod(SAMPLE_GRID)), steps, seed=options.seed)
@@ -289,8 +308,7 @@ def train(demo: TrainingRun) -> dict[str, float]:
     )
     return {
         **last_epoch_metrics(history),
-        "chimera_auroc": lesson_metrics.auroc(real_scores, fake_scores),
-        "pixel_model_auroc": lesson_metrics.auroc(pixel_model(test), pixel_model(fakes)),
+        **aurocs,
     }
 
 

@@ -7,10 +7,10 @@ A GAN has no test loss. The lesson asks a small classifier of the run's own real
 `classes_covered` how many classes those fall into (a collapsed generator covers few). A plain
 classifier (`demos.digit_judge`'s CNN) is confident about things that are no digit at all: it
 labels 20-70% of uniform noise and about half of smooth random blobs with confidence 0.9,
-depending on how long it trained. So the judge here is that CNN trained on the real images,
-then on the real images together with as many non-images (half uniform noise, half blobs)
-whose target is "no class more than another" (outlier exposure, Hendrycks et al. 2019): it
-labels about none of either, and about 80% of the real test images (`judge_real_share`, the
+depending on how long it trained. So the judge here is that CNN trained on the real images
+together with as many non-images (half uniform noise, half blobs) whose target is "no class
+more than another" (outlier exposure, Hendrycks et al. 2019): it labels about none of either
+(`judge_non_image_share`), and about 90% of the real test images (`judge_real_share`, the
 best a generator can hope for).
 
 Their discriminator and critic differ (batch normalisation, a sigmoid, biases), and so do their
@@ -20,6 +20,7 @@ demo modules import this one before the entry point has chosen the backend.
 
 from __future__ import annotations
 
+import argparse
 import math
 from typing import Any
 
@@ -32,9 +33,40 @@ from demos.image_data import ImageData
 #: Samples the lesson's judge reads, and the fixed latent points drawn after every epoch.
 JUDGED_SAMPLES = 256
 EPOCH_GRID = (3, 10)
-#: The judge's epochs on the real images, then on the real images and the non-images.
-JUDGE_EPOCHS = 6
-OUTLIER_EPOCHS = 8
+
+
+def add_network_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    critic: str,
+    width: int,
+    learning_rate: float,
+    dropout: float,
+    widths: str = "doubled block by block",
+) -> None:
+    """The options the lessons of the digit GANs set: --width (the `critic`'s first block and
+    the generator's last; the other blocks' `widths`), --learning-rate and --dropout."""
+    from demos.options import positive_int
+
+    parser.add_argument(
+        "--width",
+        type=positive_int,
+        default=width,
+        help=f"filters of the {critic}'s first and the generator's last block, {widths} "
+        f"(default {width})",
+    )
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        default=learning_rate,
+        help=f"both players' Adam learning rate (default {learning_rate})",
+    )
+    parser.add_argument(
+        "--dropout",
+        type=float,
+        default=dropout,
+        help=f"the {critic}'s dropout rate (default {dropout})",
+    )
 
 
 def stride2_blocks(image_size: int) -> int:
@@ -47,17 +79,20 @@ def stride2_blocks(image_size: int) -> int:
     return blocks
 
 
-def build_generator(image_size: int, channels: int, *, z_dim: int, output_bias: bool) -> Any:
+def build_generator(
+    image_size: int, channels: int, *, z_dim: int, output_bias: bool, width: int = 64
+) -> Any:
     """The book's generator: a `z_dim` normal vector through Conv2DTranspose (kernel 4) +
     BatchNorm (momentum 0.9) + LeakyReLU 0.2 blocks to a tanh image in [-1, 1].
 
     `output_bias`: whether the last transposed convolution has a bias (the WGAN-GP's has, the
-    DCGAN's has not).
+    DCGAN's has not). `width`: the filters of the last block (the book's 64), doubled block by
+    block towards the latent vector.
     """
     import keras
     from keras import layers
 
-    filters = [64 * 2**i for i in reversed(range(stride2_blocks(image_size)))]
+    filters = [width * 2**i for i in reversed(range(stride2_blocks(image_size)))]
     inputs = keras.Input(shape=(z_dim,))
     x = layers.Reshape((1, 1, z_dim))(inputs)
     x = layers.Conv2DTranspose(filters[0], 4, strides=1, padding="valid", use_bias=False)(x)
@@ -130,29 +165,15 @@ def non_images(count: int, shape: tuple[int, ...], rng: np.random.Generator) -> 
 
 def train_judge(data: ImageData, *, seed: int) -> Any:
     """The lesson's judge (see the module docstring), trained on `data`'s training images."""
-    import keras
-
     from demos import digit_judge
 
     assert data.y_train is not None
     images = data.x_train.astype("float32") / 255.0
     classes = max(len(data.class_names), int(data.y_train.max()) + 1)
-    model = digit_judge.train_judge(
-        images, data.y_train, num_classes=classes, epochs=JUDGE_EPOCHS, seed=seed
-    )
     others = non_images(len(images), images.shape[1:], np.random.default_rng([seed, 9]))
-    targets = np.concatenate(
-        [np.eye(classes)[data.y_train], np.full((len(others), classes), 1.0 / classes)]
+    return digit_judge.train_judge(
+        images, data.y_train, num_classes=classes, seed=seed, outliers=others
     )
-    # metrics=[]: the first compile's sparse accuracy cannot read the soft targets.
-    model.compile(
-        optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy", metrics=[]
-    )
-    model.fit(
-        np.concatenate([images, others]), targets, epochs=OUTLIER_EPOCHS, batch_size=64,
-        shuffle=True, verbose=0,
-    )  # fmt: skip
-    return model
 
 
 def judged_metrics(

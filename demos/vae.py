@@ -22,12 +22,16 @@ Artifacts: `samples.png` (decodings of z ~ N(0, I), the book's 6×3 grid), `late
 The lesson metric, `knn5_accuracy`, asks whether the latent space orders itself by class: each
 test image's z_mean is given the majority class of its 5 nearest training z_means. No label
 is used in training, so a space that ignored the classes would score about 0.1 (one in ten);
-the lesson asks for 0.7.
+the lesson asks for 0.7. Two dimensions keep the classes overlapping (about 0.56 on the offline
+digits within the lesson's minutes), so the lesson trains a 16-D latent space (`--latent-dim
+16`; the default is the book's 2) and measures the vote there; its `latent_space.png` then
+shows the test means on their first two principal components.
 keras is imported inside the functions: the entry point sets KERAS_BACKEND first.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -40,13 +44,15 @@ from demos.autoencoder import (
     IMAGE_SHAPE,
     LATENT_PLOT_EXAMPLES,
     SAMPLE_GRID,
+    SHAPE_BEFORE_FLATTENING,
     build_decoder,
     scale_images,
     write_latent_artifacts,
 )
 from demos.device_runtime import replica_share
 from demos.entrypoint import DemoSpec, TrainingRun, run
-from demos.figures import mosaic
+from demos.figures import latent_scatter, mosaic
+from demos.options import positive_int
 from studyapp.demos.catalogue import demo_by_module
 
 #: Weight of the reconstruction term against the KL term (the book's BETA).
@@ -57,7 +63,42 @@ EPOCH_GRID = (3, 10)
 NEIGHBOURS = 5
 
 
-def build_vae(*, beta: float = BETA, seed: int | None = None) -> tuple[Any, Any, Any]:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--latent-dim",
+        type=positive_int,
+        default=EMBEDDING_DIM,
+        help=f"size of the latent space (default {EMBEDDING_DIM}, the book's; the lesson "
+        "trains 16, and draws the latent scatter as the means' first two principal components)",
+    )
+
+
+def build_latent_decoder(latent_dim: int) -> Any:
+    """The book's decoder (`demos.autoencoder.build_decoder`) fed by a `latent_dim` point."""
+    import keras
+    from keras import layers
+
+    decoder = build_decoder()
+    if latent_dim == EMBEDDING_DIM:
+        return decoder
+    inputs = keras.Input(shape=(latent_dim,), name="decoder_input")
+    x = layers.Dense(int(np.prod(SHAPE_BEFORE_FLATTENING)))(inputs)
+    # The book's layers after its Dense (InputLayer, Dense, then Reshape onwards), new weights.
+    for layer in decoder.layers[2:]:
+        x = layer(x)
+    return keras.Model(inputs, x, name="decoder")
+
+
+def principal_plane(points: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+    """`points` and `others` projected on the first two principal axes of `points`."""
+    centre = points.mean(axis=0)
+    _, _, axes = np.linalg.svd(points - centre, full_matrices=False)
+    return [(array - centre) @ axes[:2].T for array in (points, *others)]
+
+
+def build_vae(
+    *, beta: float = BETA, latent_dim: int = EMBEDDING_DIM, seed: int | None = None
+) -> tuple[Any, Any, Any]:
     """(vae, encoder, decoder). The encoder outputs [z_mean, z_log_var, z]."""
     import keras
     from keras import layers, ops
@@ -116,11 +157,11 @@ def build_vae(*, beta: float = BETA, seed: int | None = None) -> tuple[Any, Any,
     x = layers.Flatten()(x)
     # The latent statistics and the sample stay float32 under a mixed policy: exp(log_var)
     # overflows float16 quickly, and the KL term is a small difference of large numbers.
-    z_mean = layers.Dense(EMBEDDING_DIM, name="z_mean", dtype="float32")(x)
-    z_log_var = layers.Dense(EMBEDDING_DIM, name="z_log_var", dtype="float32")(x)
+    z_mean = layers.Dense(latent_dim, name="z_mean", dtype="float32")(x)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var", dtype="float32")(x)
     z = Sampling(seed=seed, name="sampling", dtype="float32")([z_mean, z_log_var])
     encoder = keras.Model(inputs, [z_mean, z_log_var, z], name="encoder")
-    decoder = build_decoder()
+    decoder = build_latent_decoder(latent_dim)
     return VAE(encoder, decoder, beta, name="vae"), encoder, decoder
 
 
@@ -129,12 +170,13 @@ def train(demo: TrainingRun) -> dict[str, float]:
 
     data = demo.load_images(IMAGE_SHAPE, labelled=None)
     x_train, x_test = scale_images(data.x_train), scale_images(data.x_test)
-    vae, encoder, decoder = build_vae(seed=demo.options.seed)
+    latent_dim = int(demo.options.extra.get("latent_dim", EMBEDDING_DIM))
+    vae, encoder, decoder = build_vae(latent_dim=latent_dim, seed=demo.options.seed)
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE))
     from demos.epoch_pictures import EpochPictures
 
     fixed = np.random.default_rng(demo.options.seed + 1).standard_normal(
-        (int(np.prod(EPOCH_GRID)), EMBEDDING_DIM)
+        (int(np.prod(EPOCH_GRID)), latent_dim)
     )
 
     def draw(path: Any) -> Any:
@@ -155,24 +197,36 @@ def train(demo: TrainingRun) -> dict[str, float]:
     z_mean, _, _ = encoder.predict(examples, batch_size=500, verbose=0)
     reconstructions = np.asarray(decoder.predict(np.asarray(z_mean)[:10], verbose=0))
     rng = np.random.default_rng(demo.options.seed)
-    points = rng.standard_normal((int(np.prod(SAMPLE_GRID)), EMBEDDING_DIM)).astype("float32")
+    points = rng.standard_normal((int(np.prod(SAMPLE_GRID)), latent_dim)).astype("float32")
     samples = np.asarray(decoder.predict(points, verbose=0))
+    # The book's 2-D space as it is; a larger one on its means' principal plane.
+    plane = [np.asarray(z_mean), points]
+    if latent_dim != EMBEDDING_DIM:
+        plane = principal_plane(*plane)
     write_latent_artifacts(
         demo,
         data,
-        embeddings=np.asarray(z_mean),
+        embeddings=plane[0],
         reconstructions=reconstructions,
         samples=samples,
-        sample_points=points,
+        sample_points=plane[1],
         sample_title="Decoded samples of z ~ N(0, I)",
     )
+    if latent_dim != EMBEDDING_DIM:
+        # Redrawn under a title that says what the plane is (the shared one says "2-D").
+        latent_scatter(
+            plane[0],
+            demo.out_dir / "latent_space.png",
+            labels=None if data.y_test is None else data.y_test[: len(plane[0])],
+            class_names=data.class_names,
+            title=f"vae: {latent_dim}-D latent means of {data.name} test images, on their "
+            "first two principal components",
+            highlight=plane[1],
+        )
     return metrics
 
 
-SPEC = DemoSpec(
-    demo_by_module(__spec__.name),
-    train=train,
-)
+SPEC = DemoSpec(demo_by_module(__spec__.name), train=train, add_arguments=add_arguments)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

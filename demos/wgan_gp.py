@@ -19,7 +19,9 @@ first block) with 64, 128, 256[, 512] filters and a final 4×4 valid Conv2D to o
 generator from a 128-d normal vector through Conv2DTranspose + BatchNorm + LeakyReLU blocks to a
 tanh image. Adam 2e-4 (beta_1 0.5, beta_2 0.9) for both. The book trains with batch 512 for 200
 epochs of CelebA; the defaults here are batch 128 and 25 epochs of Fashion-MNIST (the
-catalogue's), and the lesson's are smaller still (batches of 64).
+catalogue's), and the lesson's are smaller still (batches of 64), with networks of half the
+width (`--width 32`), one critic update per generator update (`--critic-steps 1`) and no
+dropout (`--dropout 0`), so that about 1,000 generator steps fit in its minutes.
 The interpolation weight is drawn uniformly from [0, 1], as in Gulrajani et al. (the book's code
 draws it from a normal distribution).
 
@@ -37,6 +39,7 @@ the functions: the entry point sets KERAS_BACKEND first.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -45,10 +48,14 @@ from demos import gan
 from demos.entrypoint import DemoSpec, TrainingRun, last_epoch_metrics, run
 from demos.image_data import scale_to_tanh_range
 from demos.local_images import is_image_folder
+from demos.options import positive_int
 from studyapp.demos.catalogue import demo_by_module
 
 Z_DIM = 128
 CRITIC_STEPS = 3
+#: The book's filters in the critic's first block (and the generator's last).
+WIDTH = 64
+DROPOUT = 0.3
 GP_WEIGHT = 10.0
 LEARNING_RATE = 2e-4
 ADAM_BETA_1 = 0.5
@@ -59,32 +66,46 @@ FOLDER_IMAGE_SHAPE = (64, 64, 3)
 SAMPLE_GRID = (3, 10)
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--critic-steps",
+        type=positive_int,
+        default=CRITIC_STEPS,
+        help=f"critic updates per generator update (default {CRITIC_STEPS}, the book's)",
+    )
+    gan.add_network_arguments(
+        parser, critic="critic", width=WIDTH, learning_rate=LEARNING_RATE, dropout=DROPOUT
+    )
+
+
 def image_shape_for(data: str) -> tuple[int, int, int]:
     """64×64 colour for a folder of images (the book's CelebA), else 32×32 greyscale."""
     return FOLDER_IMAGE_SHAPE if is_image_folder(data) else FASHION_IMAGE_SHAPE
 
 
-def build_critic(shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE) -> Any:
+def build_critic(
+    shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE, width: int = WIDTH, dropout: float = DROPOUT
+) -> Any:
     import keras
     from keras import layers
 
     # float32 under any policy: the gradient penalty differentiates the critic by its input.
     dtype = "float32"
-    filters = [64 * 2**i for i in range(gan.stride2_blocks(shape[0]))]
+    filters = [width * 2**i for i in range(gan.stride2_blocks(shape[0]))]
     inputs = keras.Input(shape=shape)
     x = layers.Conv2D(filters[0], 4, strides=2, padding="same", dtype=dtype)(inputs)
     x = layers.LeakyReLU(0.2, dtype=dtype)(x)
     for width in filters[1:]:
         x = layers.Conv2D(width, 4, strides=2, padding="same", dtype=dtype)(x)
         x = layers.LeakyReLU(0.2, dtype=dtype)(x)
-        x = layers.Dropout(0.3, dtype=dtype)(x)
+        x = layers.Dropout(dropout, dtype=dtype)(x)
     x = layers.Conv2D(1, 4, strides=1, padding="valid", dtype=dtype)(x)
     outputs = layers.Flatten(dtype=dtype)(x)
     return keras.Model(inputs, outputs, name="critic")
 
 
-def build_generator(shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE) -> Any:
-    return gan.build_generator(shape[0], shape[-1], z_dim=Z_DIM, output_bias=True)
+def build_generator(shape: tuple[int, int, int] = FASHION_IMAGE_SHAPE, width: int = WIDTH) -> Any:
+    return gan.build_generator(shape[0], shape[-1], z_dim=Z_DIM, output_bias=True, width=width)
 
 
 def build_wgan_gp(
@@ -92,6 +113,9 @@ def build_wgan_gp(
     *,
     critic_steps: int = CRITIC_STEPS,
     gp_weight: float = GP_WEIGHT,
+    width: int = WIDTH,
+    learning_rate: float = LEARNING_RATE,
+    dropout: float = DROPOUT,
     seed: int | None = None,
 ) -> tuple[Any, Any, Any]:
     """(wgan, critic, generator); call `wgan.compile()` before `fit`."""
@@ -128,7 +152,7 @@ def build_wgan_gp(
         def compile(self, **kwargs: Any) -> None:
             require_stateful_train_step("WGAN-GP")
             super().compile(**kwargs)
-            adam = {"learning_rate": LEARNING_RATE, "beta_1": ADAM_BETA_1, "beta_2": ADAM_BETA_2}
+            adam = {"learning_rate": learning_rate, "beta_1": ADAM_BETA_1, "beta_2": ADAM_BETA_2}
             self.c_optimizer = keras.optimizers.Adam(**adam)
             self.g_optimizer = keras.optimizers.Adam(**adam)
             if keras.mixed_precision.global_policy().name == "mixed_float16":
@@ -182,7 +206,7 @@ def build_wgan_gp(
             g_loss = self.generator_step(ops.shape(real)[0])
             return record_metrics(self.metrics, (c_loss, c_wass, c_gp, g_loss))
 
-    critic, generator = build_critic(shape), build_generator(shape)
+    critic, generator = build_critic(shape, width, dropout), build_generator(shape, width)
     return WGANGP(critic, generator, name="wgan_gp"), critic, generator
 
 
@@ -190,7 +214,14 @@ def train(demo: TrainingRun) -> dict[str, float]:
     options = demo.options
     shape = image_shape_for(options.data)
     data = demo.load_images(shape, labelled=False)
-    wgan, _, generator = build_wgan_gp(shape, seed=options.seed)
+    wgan, _, generator = build_wgan_gp(
+        shape,
+        critic_steps=int(options.extra.get("critic_steps", CRITIC_STEPS)),
+        width=int(options.extra.get("width", WIDTH)),
+        learning_rate=float(options.extra.get("learning_rate", LEARNING_RATE)),
+        dropout=float(options.extra.get("dropout", DROPOUT)),
+        seed=options.seed,
+    )
     wgan.compile(jit_compile=demo.plan.jit_compile)
     history = demo.fit(
         wgan,
@@ -214,6 +245,7 @@ def train(demo: TrainingRun) -> dict[str, float]:
 SPEC = DemoSpec(
     demo_by_module(__spec__.name),
     train=train,
+    add_arguments=add_arguments,
     # The hand-written step's losses are not divided among replicas (`replica_share`).
     data_parallel=False,
 )

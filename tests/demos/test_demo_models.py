@@ -72,6 +72,36 @@ def test_vae_loss_is_beta_reconstruction_plus_kl() -> None:
     assert logs["reconstruction_loss"] == pytest.approx(vae.BETA * 0.69, rel=0.2)
 
 
+def test_the_vae_lesson_trains_a_larger_latent_space_and_plots_its_principal_plane() -> None:
+    model, encoder, decoder = vae.build_vae(latent_dim=16, seed=1)
+    model.compile(optimizer=keras.optimizers.Adam(vae.LEARNING_RATE))
+    images = np.random.default_rng(0).uniform(size=(8, 32, 32, 1)).astype("float32")
+
+    logs = model.train_on_batch(images, return_dict=True)
+
+    assert [o.shape for o in encoder.outputs] == [(None, 16)] * 3
+    assert decoder.input_shape == (None, 16) and decoder.output_shape == (None, 32, 32, 1)
+    assert np.isfinite(logs["loss"])
+    points = np.random.default_rng(1).standard_normal((50, 16)) * np.arange(1, 17)
+    plane, other = vae.principal_plane(points, points[:3])
+    assert plane.shape == (50, 2) and np.allclose(other, plane[:3])
+    assert plane[:, 0].var() >= plane[:, 1].var()  # the widest axis first
+
+
+def test_a_narrower_dcgan_with_label_smoothing_trains_one_step() -> None:
+    model, discriminator, generator = dcgan.build_dcgan(
+        32, width=16, label_smoothing=0.1, learning_rate=4e-4, dropout=0.0, seed=3
+    )
+    model.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, size=(8, 32, 32, 1)).astype("float32")
+
+    history = model.fit(images, batch_size=8, epochs=1, verbose=0)
+
+    assert discriminator.layers[1].filters == 16 and generator.layers[2].filters == 64
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(4e-4)
+    assert np.isfinite(history.history["d_loss"][-1])
+
+
 @pytest.mark.parametrize(("size", "blocks"), [(32, 3), (64, 4)])
 def test_dcgan_shapes(size: int, blocks: int) -> None:
     discriminator = dcgan.build_discriminator(size)

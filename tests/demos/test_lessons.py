@@ -282,3 +282,15 @@ def test_a_tiny_realnvp_lesson_measures_the_flow_against_a_fitted_gaussian(
     # Standardised moons: a fitted Gaussian's NLL is close to that of N(0, I), 2.84 nats.
     assert 2.5 < metrics["gaussian_nll"] < 2.9
     assert result.of_type("dataset")[0]["shapes"]["x_test"] == [3000, 2]
+
+
+def test_tile_and_pixel_chimeras_piece_every_tile_from_other_images() -> None:
+    from demos.ebm import chimeras
+
+    images = np.arange(50, dtype="float64").reshape(50, 1, 1, 1) * np.ones((1, 4, 4, 1))
+    for block in (1, 2):
+        fakes = chimeras(images, np.random.default_rng(0), block)
+        tiles = fakes[:, ::block, ::block, 0].reshape(50, -1)
+        # No tile is the image's own, and each tile is a whole tile of one image.
+        assert (tiles != np.arange(50)[:, None]).all()
+        assert (fakes == np.repeat(np.repeat(fakes[:, ::block, ::block], block, 1), block, 2)).all()

@@ -295,3 +295,19 @@ def test_truncation_at_zero_draws_the_average_style_for_every_latent(keras_tf: A
     # ψ = 0: the same style for all three (only the per-image noise could differ, and its
     # strength starts at zero).
     np.testing.assert_allclose(rows[-1], np.repeat(rows[-1][:1], 3, axis=0), atol=1e-5)
+
+
+def test_the_cgan_lesson_networks_are_half_as_wide(keras_tf: Any) -> None:
+    import keras
+
+    from demos import cgan
+
+    model, critic, _ = cgan.build_cgan(
+        10, loss="dcgan", width=32, learning_rate=4e-4, dropout=0.0, seed=0
+    )
+    model.compile()
+    widths = [layer.filters for layer in critic.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert widths == [32, 64, 64, 1]
+    dropouts = [layer.rate for layer in critic.layers if isinstance(layer, keras.layers.Dropout)]
+    assert dropouts and not any(dropouts)
+    assert float(model.c_optimizer.learning_rate) == pytest.approx(4e-4)
