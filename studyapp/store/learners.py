@@ -135,10 +135,10 @@ def learner_summaries(sessions: sessionmaker[Session], now: dt.datetime) -> list
 def _sql_text(session: Session, template: str, *values: str) -> str:
     # Roles and passwords cannot be bound parameters in DDL: the server's own format()
     # quotes them (%I an identifier, %L a literal), so no value is ever spliced in by hand.
-    placeholders = ", ".join(f":v{i}" for i in range(len(values)))
+    placeholders = ", ".join(f"CAST(:v{i} AS text)" for i in range(len(values)))
     return str(
         session.scalar(
-            text(f"SELECT format(:template, {placeholders})"),
+            text(f"SELECT format(CAST(:template AS text), {placeholders})"),
             {"template": template, **{f"v{i}": v for i, v in enumerate(values)}},
         )
     )
