@@ -73,7 +73,7 @@ def class_stats(context: CliContext, as_json: bool) -> None:
         table.add_row(
             Text(shorten(row["chapter"] or "(no chapter)", 48)),
             str(row["cards"]),
-            f"{row['learners']}/{row['class_size']}",
+            Text(f"{row['learners']}/{row['class_size']}"),
             str(row["answers"]),
             format_percent(row["retention"]),
             format_percent(row["share_studied"]),
