@@ -158,6 +158,9 @@ class CardState(PerLearner, Base):
             "stability",
             "last_review",
         ),
+        # SQLite: the rows themselves in (learner, card) order, so joining a card to its
+        # learner's state is one seek with every column at hand.
+        {"sqlite_with_rowid": False},
     )
 
     learner_id: Mapped[int] = mapped_column(

@@ -190,6 +190,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("learner_id", "card_id", name="pk_card_states"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_card_states_card_id", "card_states", ["card_id"])
     op.create_index("ix_card_states_queue", "card_states", ["learner_id", "state", "due"])
