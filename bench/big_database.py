@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from db.models import Card, Deck, ReviewLog, Section
+from db.models import Card, CardState, Deck, ReviewLog, Section
 from studyapp.store.opening import open_store
 
 WORK = Path(__file__).with_name("work")
@@ -65,7 +65,7 @@ def build(cards: int = 100_000, reviews: int = 1_000_000, decks: int = 100) -> P
             ],
         )
     per_deck = cards // decks
-    rows = []
+    rows, memories = [], []
     for index in range(cards):
         deck = deck_ids[index // per_deck % decks]
         roll = rng.random()
@@ -95,6 +95,10 @@ def build(cards: int = 100_000, reviews: int = 1_000_000, decks: int = 100) -> P
                 "position": index % per_deck,
                 "content_hash": "h",
                 "retired_at": None,
+            }
+        )
+        memories.append(
+            {
                 "state": state,
                 "step": 0,
                 "stability": stability,
@@ -108,8 +112,17 @@ def build(cards: int = 100_000, reviews: int = 1_000_000, decks: int = 100) -> P
                 "flag": 0,
             }
         )
+    assert store.learner is not None
     with store.sessions.begin() as session:
         session.connection().execute(Card.__table__.insert(), rows)  # type: ignore[attr-defined]
+        ids = list(session.scalars(select(Card.id).order_by(Card.id)))
+        # The card states are the default learner's: one row per card studied or suspended.
+        states = [
+            {**memory, "learner_id": store.learner.id, "card_id": card_id}
+            for card_id, memory in zip(ids, memories, strict=True)
+            if memory["state"] != "new" or memory["suspended"]
+        ]
+        session.connection().execute(CardState.__table__.insert(), states)  # type: ignore[attr-defined]
         reviewed_ids = list(session.scalars(select(Card.id).where(Card.state != "new")))
     batch: list[dict[str, object]] = []
     for n in range(reviews):
@@ -123,6 +136,7 @@ def build(cards: int = 100_000, reviews: int = 1_000_000, decks: int = 100) -> P
                 "duration_ms": rng.randrange(2000, 20000),
                 "state_before": "review",
                 "state_after": "relearning" if rating == 1 else "review",
+                "learner_id": store.learner.id,
                 "before": {},
                 "after": {},
             }

@@ -121,5 +121,11 @@ class StudySession(Session):
         return transaction
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, class_=StudySession, expire_on_commit=False)
+def session_factory(engine: Engine, learner_id: int | None = None) -> sessionmaker[Session]:
+    """Sessions on `engine`; with `learner_id`, each sees and writes that learner's rows only
+    (see `db.learner_scope`), without it every learner's (admin work)."""
+    from db.learner_scope import LEARNER_KEY, install
+
+    install(StudySession)
+    info = {} if learner_id is None else {LEARNER_KEY: learner_id}
+    return sessionmaker(engine, class_=StudySession, expire_on_commit=False, info=info)

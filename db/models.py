@@ -8,12 +8,13 @@ local offset. The schema itself is created only by the Alembic migrations in `db
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     DateTime,
     FetchedValue,
     Float,
@@ -26,6 +27,8 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    func,
+    select,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -114,8 +117,114 @@ class Section(Base):
     deck: Mapped[Deck] = relationship(back_populates="sections")
 
 
+class Learner(Base):
+    """One person studying: the owner of card states, answers, settings and demo runs.
+
+    `role_name` is the PostgreSQL role the learner logs in as, when each learner is a role
+    (row-level security keys on it); None where the app itself picks the learner (SQLite, or a
+    server reached through the admin role).
+    """
+
+    __tablename__ = "learners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role_name: Mapped[str | None] = mapped_column(String(63), unique=True)
+    created_at: Mapped[dt.datetime]
+
+
+class PerLearner:
+    """A table whose rows belong to one learner: sessions bound to a learner read and write
+    only that learner's rows (see `db.learner_scope`)."""
+
+    learner_id: Mapped[int]
+
+
+class CardState(PerLearner, Base):
+    """One learner's FSRS memory of one card and their own marks on it (suspended, buried,
+    flag). A card without a row is new to that learner."""
+
+    __tablename__ = "card_states"
+    __table_args__ = (
+        Index("ix_card_states_queue", "learner_id", "state", "due"),
+        # Statistics: per-chapter mastery and the hardest cards, read from the index.
+        Index(
+            "ix_card_states_stats",
+            "learner_id",
+            "card_id",
+            "state",
+            "reps",
+            "lapses",
+            "stability",
+            "last_review",
+        ),
+        # SQLite: the rows themselves in (learner, card) order, so joining a card to its
+        # learner's state is one seek with every column at hand.
+        {"sqlite_with_rowid": False},
+    )
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    card_id: Mapped[int] = mapped_column(
+        ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    step: Mapped[int | None] = mapped_column(Integer, default=0)
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    due: Mapped[dt.datetime | None]
+    last_review: Mapped[dt.datetime | None]
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    buried_until: Mapped[dt.datetime | None]
+    flag: Mapped[int] = mapped_column(Integer, default=0)
+
+
+T = TypeVar("T")
+
+
+class Memory(Generic[T]):
+    """A column of the session's learner's `CardState`, read and written as the card's own.
+
+    On an instance it is the learner's value (the default while the card is new to them);
+    setting it creates the learner's row. On the class it is a correlated subquery, which
+    `db.learner_scope` narrows to the session's learner, so `select(Card).where(Card.state ==
+    "new")` means "new to this learner" without a join in every query.
+    """
+
+    def __init__(self, default: T) -> None:
+        self.default = default
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, card: None, owner: type[Card]) -> ColumnElement[T]: ...
+    @overload
+    def __get__(self, card: Card, owner: type[Card]) -> T: ...
+    def __get__(self, card: Card | None, owner: type[Card]) -> ColumnElement[T] | T:
+        if card is None:
+            column = getattr(CardState, self.name)
+            value: ColumnElement[Any] = (
+                select(column).where(CardState.card_id == owner.id).scalar_subquery()
+            )
+            if self.default is not None:
+                value = func.coalesce(value, self.default)
+            return value.label(self.name)
+        memory = card.memory
+        return self.default if memory is None else getattr(memory, self.name)
+
+    def __set__(self, card: Card, value: T) -> None:
+        if card.memory is None:
+            # The learner is filled in at flush, from the session (see db.learner_scope).
+            card.memory = CardState(**{name: m.default for name, m in MEMORY_FIELDS.items()})
+        setattr(card.memory, self.name, value)
+
+
 class Card(Base):
-    """A flashcard and its FSRS memory state.
+    """A flashcard: shared content, with the session's learner's memory of it.
 
     `identity` is the hash of the normalised question within the deck: it survives re-imports,
     so the review history stays with the card. `retired_at` is set when the source text is
@@ -125,20 +234,7 @@ class Card(Base):
     __tablename__ = "cards"
     __table_args__ = (
         UniqueConstraint("deck_id", "identity", name="uq_cards_deck_identity"),
-        Index("ix_cards_queue", "retired_at", "suspended", "state", "due"),
         Index("ix_cards_deck_position", "deck_id", "position"),
-        # Statistics (migration 0003): per-chapter mastery and the hardest cards.
-        Index(
-            "ix_cards_stats",
-            "chapter",
-            "retired_at",
-            "state",
-            "reps",
-            "lapses",
-            "stability",
-            "last_review",
-        ),
-        Index("ix_cards_lapses", "lapses", "retired_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -158,26 +254,35 @@ class Card(Base):
     source_line: Mapped[int]
     position: Mapped[int]
     content_hash: Mapped[str] = mapped_column(String(64))
-    retired_at: Mapped[dt.datetime | None]
+    retired_at: Mapped[dt.datetime | None] = mapped_column(index=True)
 
+    # The session's learner's memory (a session bound to a learner loads only theirs),
+    # loaded with the card, so a card read in one session still knows it after.
+    memory: Mapped[CardState | None] = relationship(
+        uselist=False, lazy="joined", cascade="save-update, merge", passive_deletes=True
+    )
     # FSRS memory state. "new" cards have no stability yet.
-    state: Mapped[str] = mapped_column(String(16), default="new")
-    step: Mapped[int | None] = mapped_column(Integer, default=0)
-    stability: Mapped[float | None] = mapped_column(Float)
-    difficulty: Mapped[float | None] = mapped_column(Float)
-    due: Mapped[dt.datetime | None]
-    last_review: Mapped[dt.datetime | None]
-    reps: Mapped[int] = mapped_column(Integer, default=0)
-    lapses: Mapped[int] = mapped_column(Integer, default=0)
-
-    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
-    buried_until: Mapped[dt.datetime | None]
-    flag: Mapped[int] = mapped_column(Integer, default=0)
+    state = Memory[str]("new")
+    step = Memory[int | None](0)
+    stability = Memory[float | None](None)
+    difficulty = Memory[float | None](None)
+    due = Memory[dt.datetime | None](None)
+    last_review = Memory[dt.datetime | None](None)
+    reps = Memory[int](0)
+    lapses = Memory[int](0)
+    suspended = Memory[bool](False)
+    buried_until = Memory[dt.datetime | None](None)
+    flag = Memory[int](0)
 
     deck: Mapped[Deck] = relationship(back_populates="cards")
     demo_links: Mapped[list[DemoLink]] = relationship(
         back_populates="card", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+MEMORY_FIELDS: dict[str, Memory[Any]] = {
+    name: value for name, value in vars(Card).items() if isinstance(value, Memory)
+}
 
 
 class CardText(Base):
@@ -196,15 +301,16 @@ class CardText(Base):
     rendered: Mapped[str] = mapped_column(Text)
 
 
-class ReviewLog(Base):
+class ReviewLog(PerLearner, Base):
     """One row per answer; `before`/`after` hold the full scheduling state, so undo is exact."""
 
     __tablename__ = "review_log"
     __table_args__ = (
-        Index("ix_review_log_card_time", "card_id", "reviewed_at"),
+        Index("ix_review_log_card_time", "learner_id", "card_id", "reviewed_at"),
         # Statistics (migration 0003): every daily and weekly figure is a range scan of this.
         Index(
             "ix_review_log_stats",
+            "learner_id",
             "reviewed_at",
             "card_id",
             "state_before",
@@ -215,6 +321,7 @@ class ReviewLog(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
     reviewed_at: Mapped[dt.datetime] = mapped_column(index=True)
     rating: Mapped[int] = mapped_column(
@@ -254,12 +361,15 @@ class DemoLink(Base):
     card: Mapped[Card | None] = relationship(back_populates="demo_links")
 
 
-class DemoRun(Base):
+class DemoRun(PerLearner, Base):
     """One launch of a demo: parameters, device, outcome and where its artifacts went."""
 
     __tablename__ = "demo_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), index=True
+    )
     demo_name: Mapped[str] = mapped_column(String(64), index=True)
     card_id: Mapped[int | None] = mapped_column(
         ForeignKey("cards.id", ondelete="SET NULL"), index=True
@@ -278,10 +388,13 @@ class DemoRun(Base):
     stderr_tail: Mapped[str] = mapped_column(Text, default="")
 
 
-class Setting(Base):
-    """A user setting (desired retention, limits, day boundary...) as a JSON value."""
+class Setting(PerLearner, Base):
+    """A learner's setting (desired retention, limits, day boundary...) as a JSON value."""
 
     __tablename__ = "settings"
 
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)

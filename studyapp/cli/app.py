@@ -19,13 +19,23 @@ from typing import Annotated
 import typer
 
 from studyapp import __version__
-from studyapp.cli import card, check, demo, exports, library, optimize, serve, stats
+from studyapp.cli import card, check, demo, exports, library, optimize, profiles, serve, stats
 from studyapp.cli.context import EXIT_USAGE, CliContext
 from studyapp.cli.interrupt import EXIT_INTERRUPTED, by_ctrl_c, say_interrupted
 
 DbOption = Annotated[
     str | None,
     typer.Option("--db", envvar="STUDYAPP_DB", help="Database URL or SQLite file path."),
+]
+
+
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        envvar="STUDYAPP_PROFILE",
+        help="The learner: their own schedule, answers and settings over the shared decks.",
+    ),
 ]
 
 
@@ -38,6 +48,7 @@ def _version(ctx: typer.Context, value: bool) -> None:
 def main_callback(
     ctx: typer.Context,
     db: DbOption = None,
+    profile: ProfileOption = None,
     version: Annotated[
         bool | None,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -55,6 +66,14 @@ def main_callback(
         raise typer.Exit(EXIT_USAGE)
     if db is not None and (typed or context.db is None):
         context = replace(context, db=db)
+    if profile is not None:
+        from studyapp.store.learners import LearnerProblem, check_name
+
+        try:
+            context = replace(context, profile=check_name(profile))
+        except LearnerProblem as problem:
+            context.error(f"studyapp: --profile: {problem}")
+            raise typer.Exit(EXIT_USAGE) from None
     ctx.obj = context
     if ctx.invoked_subcommand is None:
         run_tui(context, start="home")
@@ -122,6 +141,18 @@ deck_app = sub_app("Change a deck.")
 deck_app.command("rename")(library.rename_command)
 app.add_typer(deck_app, name="deck", help="Change a deck: rename it.")
 app.add_typer(card.card_app, name="card", help="Suspend, bury, flag or reset cards by id.")
+
+profiles_app = typer.Typer(
+    help="The learners sharing this database, and setting up a class on PostgreSQL.",
+    invoke_without_command=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+profiles_app.callback(invoke_without_command=True)(profiles.list_command)
+profiles_app.command("add")(profiles.add_command)
+profiles_app.command("teacher")(profiles.teacher_command)
+app.add_typer(profiles_app, name="profiles", help="List the learners; add learners, a teacher.")
 
 
 def main(args: Sequence[str] | None = None, context: CliContext | None = None) -> None:

@@ -57,6 +57,9 @@ class CliContext:
     db: str | None = None
     """`--db` or $STUDYAPP_DB: a database URL or a SQLite file path; None for the default file
     in the user data folder."""
+    profile: str = "default"
+    """`--profile` or $STUDYAPP_PROFILE: the learner whose schedule, answers and settings the
+    commands use (created on first use where the database allows)."""
     now: Callable[[], dt.datetime] = utc_now
     """The clock, returning aware UTC datetimes; tests pass a fixed one."""
     out: Console = field(default_factory=SafeConsole)
@@ -95,13 +98,18 @@ class CliContext:
         raise typer.Exit(EXIT_USAGE) from None
 
     @contextmanager
-    def opened_store(self) -> Iterator[Store]:
-        """The migrated database for one command, closed when the block ends; a database
-        found damaged inside the block is the one line of `damaged`."""
+    def opened_store(self, *, learner: bool = True) -> Iterator[Store]:
+        """The migrated database for one command, its sessions bound to the profile's learner
+        (to none with `learner=False`: admin work, the class view), closed when the block
+        ends; a database found damaged inside the block is the one line of `damaged`."""
+        from studyapp.store.learners import LearnerProblem
         from studyapp.store.opening import database_damage, open_store
 
         try:
-            store = open_store(self.db)
+            store = open_store(self.db, self.profile if learner else None)
+        except LearnerProblem as problem:
+            self.error(f"studyapp: profile {self.profile!r}: {problem}")
+            raise typer.Exit(EXIT_USAGE) from None
         except Exception as error:  # anything that stops the database opening: one line
             self.cannot_open(error)
         if store.migration_backup is not None:

@@ -83,7 +83,10 @@ def serve_command(
     from studyapp.serve.server import StudyServer
 
     server = StudyServer(
-        session_command(context.db, allow_local_actions), host=host, port=port, token=token
+        session_command(context.db, context.profile, allow_local_actions),
+        host=host,
+        port=port,
+        token=token,
     )
     if not is_loopback(host):
         context.error(
@@ -109,12 +112,14 @@ def run_session(context: CliContext, *, local_actions: bool) -> None:
         make_app(store, now=context.now, local_actions=local_actions).run()
 
 
-def session_command(db: str | None, allow_local_actions: bool) -> str:
+def session_command(db: str | None, profile: str, allow_local_actions: bool) -> str:
     """The shell command textual-serve runs for each page: this `studyapp`, on the same
-    database (None: the environment's or the default one, which the session inherits)."""
+    database (None: the environment's or the default one, which the session inherits), as
+    the same learner."""
     words = [sys.executable, "-m", "studyapp"]
     if db is not None:
         words += ["--db", db]
+    words += ["--profile", profile]
     words += ["serve", "--session"]
     if allow_local_actions:
         words.append("--allow-local-actions")

@@ -30,12 +30,21 @@ def stats(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole statistics document as JSON.")
     ] = False,
+    whole_class: Annotated[
+        bool,
+        typer.Option(
+            "--class", help="The whole class per chapter, aggregates only (a teacher's view)."
+        ),
+    ] = False,
 ) -> None:
     """Statistics: today, streaks, calendar, true retention, forecast, mastery, hardest cards."""
     from studyapp.store.settings import load_scheduler_settings
     from studyapp.store.statistics import UnknownFilter, stats_document
 
     context = ctx.ensure_object(CliContext)
+    if whole_class:
+        class_stats(context, as_json)
+        return
     with context.opened_store() as store:
         settings = load_scheduler_settings(store.sessions)
         try:
@@ -48,6 +57,29 @@ def stats(
         context.echo(json.dumps(document, indent=2))
         return
     print_stats(document, context.out)
+
+
+def class_stats(context: CliContext, as_json: bool) -> None:
+    """Per chapter: learners who answered, answers, retention, shares studied and mastered."""
+    from studyapp.store.learners import class_chapters
+
+    with context.opened_store(learner=False) as store:
+        chapters = class_chapters(store.sessions)
+    if as_json:
+        context.echo(json.dumps({"chapters": chapters}, indent=2))
+        return
+    table = Table("chapter", "cards", "learners", "answers", "retention", "studied", "mastered")
+    for row in chapters:
+        table.add_row(
+            Text(shorten(row["chapter"] or "(no chapter)", 48)),
+            str(row["cards"]),
+            Text(f"{row['learners']}/{row['class_size']}"),
+            str(row["answers"]),
+            format_percent(row["retention"]),
+            format_percent(row["share_studied"]),
+            format_percent(row["share_mastered"]),
+        )
+    context.out.print(table)
 
 
 def print_stats(document: dict[str, Any], out: Console) -> None:

@@ -116,7 +116,7 @@ def _stage(file: Path, staged: Path) -> None:
     except sqlite3.DatabaseError as error:
         raise ExportError(f"{file}: cannot copy: {error}") from None
     try:
-        open_store(str(staged)).close()  # upgrades an older backup (its .bak stays in tmp)
+        open_store(str(staged), None).close()  # upgrades an older backup (.bak stays in tmp)
     except Exception as error:  # a migration that fails on this file: it is no backup
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()
         raise ExportError(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Card, ReviewLog
+from db.models import Card, CardState, ReviewLog
 from studyapp.domain.scheduling import (
     RATINGS,
     MemoryState,
@@ -31,7 +31,7 @@ from studyapp.domain.scheduling import (
     next_study_day,
     study_day_start,
 )
-from studyapp.store.review import answer_in, memory_of, store_memory
+from studyapp.store.review import answer_in, locked_card, memory_of, store_memory
 
 SIBLING_KINDS = ("reversed", "cloze")
 FLAGS = range(0, 8)
@@ -78,11 +78,11 @@ def _snapshot(card: Card) -> CardSnapshot:
 
 
 def _cards(session: Session, card_ids: Sequence[int]) -> list[Card]:
-    found = list(
-        session.scalars(
-            select(Card).where(Card.id.in_(card_ids)).order_by(Card.id).with_for_update()
-        )
-    )
+    found = list(session.scalars(select(Card).where(Card.id.in_(card_ids)).order_by(Card.id)))
+    # The learner's own state rows are what changes (cards are shared, and not theirs to lock).
+    session.scalars(
+        select(CardState).where(CardState.card_id.in_(card_ids)).with_for_update()
+    ).all()
     missing = set(card_ids) - {card.id for card in found}
     if missing:
         raise LookupError(f"no card with id {', '.join(map(str, sorted(missing)))}")
@@ -217,7 +217,7 @@ def answer(
     """Record one answer (its own transaction) and, with `bury_siblings` on, bury the card's
     siblings that are not in the middle of their learning steps until the next study day."""
     with sessions.begin() as session:
-        card = session.get_one(Card, card_id, with_for_update=True)
+        card = locked_card(session, card_id)
         before = [_snapshot(card)]
         buried: list[int] = []
         if settings.bury_siblings:

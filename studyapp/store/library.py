@@ -19,7 +19,8 @@ from typing import cast
 from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Card, Deck, DemoLink, Section
+from db.learner_scope import bound_learner
+from db.models import Card, CardState, Deck, DemoLink, Section
 from studyapp.domain.book_title import BookTitle, book_title
 from studyapp.domain.card_matching import StoredCard, plan_cards
 from studyapp.domain.parsing import ParsedDeck, ParseError
@@ -235,6 +236,7 @@ def _sync(
 
     rows_new: list[dict[str, object]] = []
     rows_update: list[dict[str, object]] = []
+    schedules: dict[str, MemoryState] = {}
     links: list[tuple[int | None, str, tuple[str, ...]]] = []  # (card id | None, identity, ...)
     histories: list[tuple[str, ImportedReview]] = []  # new cards with another tool's answers
     for position, (card, identity, match) in enumerate(
@@ -259,11 +261,11 @@ def _sync(
         }
         old = existing[match.id] if match is not None else None
         if old is None:
-            # Every new row names all memory columns (executemany wants the same keys).
-            memory = card.review.memory() if card.review else MemoryState()
-            rows_new.append({**values, **asdict(memory), "deck_id": deck.id, "identity": identity})
-            if card.review is not None and card.review.history:
-                histories.append((identity, card.review))
+            rows_new.append({**values, "deck_id": deck.id, "identity": identity})
+            if card.review:  # a schedule from the file (hashcards) is the importer's own
+                schedules[identity] = card.review.memory()
+                if card.review.history:
+                    histories.append((identity, card.review))
             report.added += 1
         else:
             if old.retired_at is not None:
@@ -303,6 +305,12 @@ def _sync(
                     Card.deck_id == deck.id, Card.identity.in_([r["identity"] for r in rows_new])
                 )
             ).all()
+        )
+    if schedules:
+        learner = bound_learner(session)
+        session.add_all(
+            CardState(learner_id=learner, card_id=new_ids[key], **asdict(m))
+            for key, m in schedules.items()
         )
 
     if histories:
@@ -414,15 +422,8 @@ def _retire_gone(
             retired = cast(CursorResult[tuple[()]], result).rowcount
             # The file may come back: then it must be parsed again, not skipped as unchanged.
             deck.content_hash = _gone(deck.content_hash)
-            reports.append(
-                FileReport(
-                    path=str(path),
-                    status="gone",
-                    format=deck.format,
-                    deck=deck.title,
-                    retired=retired,
-                )
-            )
+            report = FileReport(str(path), "gone", deck.format, deck.title, retired=retired)
+            reports.append(report)
     return reports
 
 

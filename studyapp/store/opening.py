@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import open_engine, resolve_url, session_factory
 from db.migrate import upgrade
+from studyapp.store.learners import DEFAULT_PROFILE, LearnerRef, resolve_learner
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,17 +25,31 @@ class Store:
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    """Sessions of the learner (see `db.learner_scope`); every learner's rows without one."""
     migration_backup: Path | None = None
+    learner: LearnerRef | None = None
 
     def close(self) -> None:
         self.engine.dispose()
 
+    def every_learner(self) -> sessionmaker[Session]:
+        """Sessions that see every learner's rows (backup, check, the list of learners)."""
+        return session_factory(self.engine)
 
-def open_store(db: str | None = None) -> Store:
+
+def open_store(db: str | None = None, profile: str | None = DEFAULT_PROFILE) -> Store:
+    """The migrated database at `db`, its sessions bound to the learner `profile` (created on
+    first use), or to no learner when `profile` is None (admin work, the teacher's view)."""
     url = resolve_url(db)
     engine = open_engine(url)
-    backup = upgrade(engine)
-    return Store(url, engine, session_factory(engine), backup)
+    try:
+        backup = upgrade(engine)
+        learner = None if profile is None else resolve_learner(engine, profile)
+    except BaseException:
+        engine.dispose()
+        raise
+    sessions = session_factory(engine, learner.id if learner else None)
+    return Store(url, engine, sessions, backup, learner)
 
 
 # What SQLite says when pages do not read (SQLITE_CORRUPT, SQLITE_NOTADB).

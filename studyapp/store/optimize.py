@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import Card, ReviewLog
@@ -198,20 +198,13 @@ def reschedule(
     names = {1: "learning", 2: "review", 3: "relearning"}
     history = history_from_database(sessions)
     with sessions.begin() as session:
-        changes = []
+        changes = {}
         for card_id, reviews in history.items():
             logs = [FsrsLog(int(card_id), Rating(r), when, None) for when, r in reviews]
-            card = scheduler.reschedule_card(FsrsCard(card_id=int(card_id)), logs)
-            changes.append(
-                {
-                    "id": int(card_id),
-                    "stability": card.stability,
-                    "difficulty": card.difficulty,
-                    "due": card.due,
-                    "state": names[int(card.state)],
-                    "step": card.step,
-                }
-            )
-        if changes:
-            session.execute(update(Card), changes)
+            changes[int(card_id)] = scheduler.reschedule_card(FsrsCard(card_id=int(card_id)), logs)
+        # Through the cards, not one bulk UPDATE: a card's state is the learner's own row.
+        for card in session.scalars(select(Card).where(Card.id.in_(list(changes)))):
+            fitted = changes[card.id]
+            card.stability, card.difficulty = fitted.stability, fitted.difficulty
+            card.due, card.state, card.step = fitted.due, names[int(fitted.state)], fitted.step
     return len(changes)

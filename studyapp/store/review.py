@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Card, ReviewLog
+from db.models import Card, CardState, ReviewLog
 from studyapp.domain.scheduling import MemoryState, SchedulerSettings, next_study_day, review
 from studyapp.store.queue import LEARNING_STATES, reviewable
 
@@ -105,8 +105,17 @@ def answer(
 ) -> int:
     """Record one answer in its own transaction. Returns the review-log id (for undo)."""
     with sessions.begin() as session:
-        card = session.get_one(Card, card_id, with_for_update=True)
+        card = locked_card(session, card_id)
         return answer_in(session, card, rating, now, settings, duration_ms).id
+
+
+def locked_card(session: Session, card_id: int) -> Card:
+    """The card, with the session's learner's state row locked until the transaction ends
+    (PostgreSQL): two answers of one learner to one card queue up instead of both reading the
+    same old state. Cards themselves are shared, and a learner may not lock them."""
+    card = session.get_one(Card, card_id)
+    session.scalars(select(CardState).where(CardState.card_id == card_id).with_for_update()).all()
+    return card
 
 
 def answer_in(
@@ -143,7 +152,7 @@ def undo(sessions: sessionmaker[Session], review_id: int) -> int:
     """
     with sessions.begin() as session:
         log = session.get_one(ReviewLog, review_id)
-        card = session.get_one(Card, log.card_id, with_for_update=True)
+        card = locked_card(session, log.card_id)
         store_memory(card, MemoryState.from_dict(log.before))
         session.delete(log)
         return card.id
@@ -151,7 +160,7 @@ def undo(sessions: sessionmaker[Session], review_id: int) -> int:
 
 def set_suspended(sessions: sessionmaker[Session], card_id: int, suspended: bool) -> None:
     with sessions.begin() as session:
-        session.execute(update(Card).where(Card.id == card_id).values(suspended=suspended))
+        locked_card(session, card_id).suspended = suspended
 
 
 def bury(
@@ -160,7 +169,7 @@ def bury(
     """Hide the card until the next study day starts."""
     until = next_study_day(now, settings)
     with sessions.begin() as session:
-        session.execute(update(Card).where(Card.id == card_id).values(buried_until=until))
+        locked_card(session, card_id).buried_until = until
     return until
 
 
@@ -169,4 +178,4 @@ def set_flag(sessions: sessionmaker[Session], card_id: int, flag: int) -> None:
     if not 0 <= flag <= 7:
         raise ValueError("flag must be between 0 and 7")
     with sessions.begin() as session:
-        session.execute(update(Card).where(Card.id == card_id).values(flag=flag))
+        locked_card(session, card_id).flag = flag

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.learner_scope import bound_learner
 from db.models import Setting
 from studyapp.domain.scheduling import SchedulerSettings
 
@@ -33,7 +34,7 @@ def save_scheduler_settings(sessions: sessionmaker[Session], settings: Scheduler
     if problems:
         raise ValueError("; ".join(problems))
     with sessions.begin() as session:
-        session.merge(Setting(key=SCHEDULER_KEY, value=settings.to_dict()))
+        _store(session, SCHEDULER_KEY, settings.to_dict())
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,11 @@ class DeckLimit:
 
     def reviews(self, settings: SchedulerSettings) -> int:
         return settings.reviews_per_day if self.reviews_per_day is None else self.reviews_per_day
+
+
+def _store(session: Session, key: str, value: Any) -> None:
+    """Set the session's learner's `key` (settings are per learner)."""
+    session.merge(Setting(learner_id=bound_learner(session), key=key, value=value))
 
 
 def _value(session: Session, key: str) -> Any:
@@ -76,7 +82,7 @@ def save_deck_limit(sessions: sessionmaker[Session], book_key: str, limit: DeckL
             stored.pop(book_key, None)
         else:
             stored[book_key] = asdict(limit)
-        session.merge(Setting(key=DECK_LIMITS_KEY, value=stored))
+        _store(session, DECK_LIMITS_KEY, stored)
 
 
 def extra_new_in(session: Session, study_day: dt.date) -> dict[str, int]:
@@ -96,7 +102,5 @@ def grant_extra_new(
     with sessions.begin() as session:
         decks = extra_new_in(session, study_day)
         decks[book_key] = decks.get(book_key, 0) + count
-        session.merge(
-            Setting(key=EXTRA_NEW_KEY, value={"day": study_day.isoformat(), "decks": decks})
-        )
+        _store(session, EXTRA_NEW_KEY, {"day": study_day.isoformat(), "decks": decks})
         return decks[book_key]

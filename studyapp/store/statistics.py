@@ -82,7 +82,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Card, ReviewLog, UTCDateTime
+from db.models import Card, CardState, ReviewLog, UTCDateTime
 from studyapp.domain.scheduling import SchedulerSettings, study_day_start
 from studyapp.store.stats_cards import (
     card_figures,
@@ -102,6 +102,7 @@ from studyapp.store.stats_sql import (
     day_bounds,
     ensure_power,
     epoch_days,
+    over_cards,
     previous_at,
     resolve_scope,
     study_date,
@@ -315,10 +316,12 @@ def retention_figures(
 
 
 def _scheduled(scope: Scope) -> list[ColumnElement[bool]]:
+    # For a plain join (`new_too=False`): the learner's own columns, which the queue index
+    # (learner, state, due) serves, where Memory's coalesced ones would hide it.
     return [
         Card.retired_at.is_(None),
-        Card.suspended.is_(False),
-        Card.state.in_(("learning", "review", "relearning")),
+        CardState.suspended.is_(False),
+        CardState.state.in_(("learning", "review", "relearning")),
         *scope.card_conditions(),
     ]
 
@@ -330,15 +333,17 @@ def forecast_figures(
     days = [today + dt.timedelta(days=n) for n in range(FORECAST_DAYS)]
     ends = [day_bounds(day, settings)[1] for day in days]
     today_start = day_bounds(today, settings)[0]
-    bucket = case(*[(Card.due < end, n) for n, end in enumerate(ends)])
+    bucket = case(*[(CardState.due < end, n) for n, end in enumerate(ends)])
     rows = session.execute(
-        select(bucket.label("day"), func.count())
-        .where(*_scheduled(scope), Card.due < ends[-1])
+        over_cards(select(bucket.label("day"), func.count()), new_too=False)
+        .where(*_scheduled(scope), CardState.due < ends[-1])
         .group_by(bucket)
     ).all()
     per_day: dict[int, int] = {day: count for day, count in rows}
     overdue = session.scalar(
-        select(func.count()).select_from(Card).where(*_scheduled(scope), Card.due < today_start)
+        over_cards(select(func.count()), new_too=False).where(
+            *_scheduled(scope), CardState.due < today_start
+        )
     )
     return {
         "overdue": overdue or 0,

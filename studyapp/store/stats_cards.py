@@ -17,7 +17,9 @@ from studyapp.domain.scheduling import SchedulerSettings
 from studyapp.store.stats_sql import (
     HARDEST_LIMIT,
     LEECH_LAPSES,
+    Memory,
     Scope,
+    over_cards,
     retrievability_sql,
 )
 
@@ -27,11 +29,13 @@ CARD_GROUPS = ("new", "learning", "review", "relearning", "suspended", "retired"
 def card_figures(session: Session, scope: Scope) -> dict[str, int]:
     group = case(
         (Card.retired_at.is_not(None), "retired"),
-        (Card.suspended.is_(True), "suspended"),
-        else_=Card.state,
+        (Memory.suspended.is_(True), "suspended"),
+        else_=Memory.state,
     )
     rows = session.execute(
-        select(group.label("group"), func.count()).where(*scope.card_conditions()).group_by(group)
+        over_cards(select(group.label("group"), func.count()))
+        .where(*scope.card_conditions())
+        .group_by(group)
     ).all()
     counts = {name: 0 for name in CARD_GROUPS}
     for name, count in rows:
@@ -45,16 +49,18 @@ def chapter_figures(
 ) -> list[dict[str, Any]]:
     dialect = session.get_bind().dialect.name
     recall = retrievability_sql(now, settings, dialect)
-    studied = Card.reps > 0
+    studied = Memory.reps > 0
     rows = session.execute(
-        select(
-            Card.chapter,
-            func.count(),
-            func.count().filter(studied),
-            func.avg(recall),
-            func.avg(case((studied, recall))),
-            func.coalesce(func.sum(Card.lapses), 0),
-            func.count().filter(Card.lapses >= LEECH_LAPSES),
+        over_cards(
+            select(
+                Card.chapter,
+                func.count(),
+                func.count().filter(studied),
+                func.avg(recall),
+                func.avg(case((studied, recall))),
+                func.coalesce(func.sum(Memory.lapses), 0),
+                func.count().filter(Memory.lapses >= LEECH_LAPSES),
+            )
         )
         .where(Card.retired_at.is_(None), *scope.card_conditions())
         .group_by(Card.chapter)
@@ -83,26 +89,29 @@ def hardest_figures(
     recall = retrievability_sql(now, settings, dialect).label("recall")
     live = [Card.retired_at.is_(None), *scope.card_conditions()]
     rows = session.execute(
-        select(
-            Card.id,
-            Card.deck_id,
-            Deck.title,
-            Card.chapter,
-            Card.title,
-            Card.question,
-            Card.state,
-            Card.suspended,
-            Card.reps,
-            Card.lapses,
-            recall,
+        over_cards(
+            select(
+                Card.id,
+                Card.deck_id,
+                Deck.title,
+                Card.chapter,
+                Card.title,
+                Card.question,
+                Memory.state,
+                Memory.suspended,
+                Memory.reps,
+                Memory.lapses,
+                recall,
+            ),
+            new_too=False,
         )
         .join(Deck, Deck.id == Card.deck_id)
-        .where(*live, Card.reps > 0)
-        .order_by(Card.lapses.desc(), recall, Card.id)
+        .where(*live, Memory.reps > 0)
+        .order_by(Memory.lapses.desc(), recall, Card.id)
         .limit(HARDEST_LIMIT)
     ).all()
     leeches = session.scalar(
-        select(func.count()).select_from(Card).where(*live, Card.lapses >= LEECH_LAPSES)
+        over_cards(select(func.count()), new_too=False).where(*live, Memory.lapses >= LEECH_LAPSES)
     )
     return {
         "leech_lapses": LEECH_LAPSES,

@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
+    Select,
     case,
     cast,
     extract,
+    false,
     func,
     literal,
     or_,
@@ -26,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from db.models import Card, Deck, ReviewLog, UTCDateTime
+from db.models import Card, CardState, Deck, ReviewLog, UTCDateTime
 from studyapp.domain.scheduling import SchedulerSettings, study_day_start, study_zone
 
 UNIX_EPOCH_JULIAN_DAY = 2440587.5
@@ -45,6 +47,30 @@ def previous_at() -> ColumnElement[dt.datetime | None]:
     """`review_log.previous_at`: the card's previous answer time, kept by migration 0003's
     triggers."""
     return ReviewLog.previous_at.expression
+
+
+class Memory:
+    """The learner's memory of each card, for the statistics' scans of every card: columns of
+    `card_states` outer-joined once (`over_cards`), where `Card.state` and its kin would be a
+    correlated subquery per column and card. The session's learner narrows the join."""
+
+    state = func.coalesce(CardState.state, "new")
+    stability = CardState.stability
+    last_review = CardState.last_review
+    due = CardState.due
+    reps = func.coalesce(CardState.reps, 0)
+    lapses = func.coalesce(CardState.lapses, 0)
+    suspended = func.coalesce(CardState.suspended, false())
+
+
+Query = TypeVar("Query", bound=Select)
+
+
+def over_cards(query: Query, *, new_too: bool = True) -> Query:
+    """`query` over every card with the learner's memory joined (new cards have no row);
+    `new_too=False` where the query leaves new cards out anyway: a plain join, which the
+    planner may drive from the learner's (fewer) rows."""
+    return query.select_from(Card).join(CardState, CardState.card_id == Card.id, isouter=new_too)
 
 
 class UnknownFilter(LookupError):
@@ -169,21 +195,22 @@ def retrievability_sql(
     now: dt.datetime, settings: SchedulerSettings, dialect: str
 ) -> ColumnElement[float]:
     """A card's recall probability at `now`, in SQL; equals `scheduling.retrievability`.
+    Its query goes `over_cards`.
 
     FSRS-6 (py-fsrs `Scheduler.get_card_retrievability`): t = whole days since the last
     answer, R = (1 + factor * t / S) ** decay, 0 for cards never answered.
     """
     decay = -settings.parameters[20]
     factor = 0.9 ** (1 / decay) - 1
-    days = whole_days_since(Card.last_review, now, dialect)
+    days = whole_days_since(Memory.last_review, now, dialect)
     curve = func.power(
-        1.0 + literal(factor, Float) * cast(days, Float) / Card.stability,
+        1.0 + literal(factor, Float) * cast(days, Float) / Memory.stability,
         literal(decay, Float),
     )
     never = or_(
-        Card.state == "new",
-        Card.stability.is_(None),
-        Card.stability <= 0,
-        Card.last_review.is_(None),
+        Memory.state == "new",
+        Memory.stability.is_(None),
+        Memory.stability <= 0,
+        Memory.last_review.is_(None),
     )
     return case((never, 0.0), else_=curve)

@@ -27,8 +27,12 @@ def hostile(tmp_path: Path) -> Path:
     path = real_database(tmp_path, cards=3)
     with sqlite3.connect(path) as db:
         db.execute(
-            "UPDATE cards SET question = ?, chapter = ?, lapses = 9",
+            "UPDATE cards SET question = ?, chapter = ?",
             (f"Evil {CLIPBOARD}question{CLEAR}?", f"Chapter {TITLE}one"),
+        )
+        db.execute(
+            "INSERT INTO card_states (learner_id, card_id, state, step, reps, lapses, suspended, "
+            "flag) SELECT 1, id, 'new', 0, 0, 9, 0, 0 FROM cards"
         )
         db.execute("UPDATE decks SET title = ?", (f"Deck {TITLE}{CLIPBOARD}",))
     db.close()

@@ -147,8 +147,10 @@ def test_sigkill_mid_session_keeps_every_answer(
     with sqlite3.connect(tmp_path / "e2e.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         rows = db.execute(
-            "SELECT c.question, c.reps, c.state, r.rating, r.state_before, r.state_after, "
-            'r."after" FROM review_log r JOIN cards c ON c.id = r.card_id ORDER BY r.id'
+            "SELECT c.question, s.reps, s.state, r.rating, r.state_before, r.state_after, "
+            'r."after" FROM review_log r JOIN cards c ON c.id = r.card_id '
+            "JOIN card_states s ON s.card_id = r.card_id AND s.learner_id = r.learner_id "
+            "ORDER BY r.id"
         ).fetchall()
     db.close()
     assert [r[0] for r in rows] == QUESTIONS[:3]

@@ -275,13 +275,13 @@ def test_an_empty_token_is_refused_and_the_session_flag_is_hidden(tmp_path: Path
     assert "--allow-local-actions" in shown and "--session" not in shown
 
 
-def test_each_page_runs_studyapp_on_the_same_database() -> None:
+def test_each_page_runs_studyapp_on_the_same_database_as_the_same_learner() -> None:
     python = shlex.quote(sys.executable)
-    assert session_command("my study.db", False) == (
-        f"{python} -m studyapp --db 'my study.db' serve --session"
+    assert session_command("my study.db", "alice", False) == (
+        f"{python} -m studyapp --db 'my study.db' --profile alice serve --session"
     )
-    assert session_command(None, True) == (
-        f"{python} -m studyapp serve --session --allow-local-actions"
+    assert session_command(None, "default", True) == (
+        f"{python} -m studyapp --profile default serve --session --allow-local-actions"
     )
 
 

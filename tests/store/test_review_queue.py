@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from db.models import Card, Deck
 from studyapp.domain.scheduling import SchedulerSettings
@@ -105,10 +105,10 @@ def test_home_and_review_counts_agree(two_decks: Store) -> None:
             [("learning", 0), ("learning", 5), ("learning", 60)] + [("review", -60)] * 3,
             strict=True,
         ):
-            values = {"state": state, "due": NOW + dt.timedelta(minutes=minutes)}
+            card = session.get_one(Card, card_id)
+            card.state, card.due = state, NOW + dt.timedelta(minutes=minutes)
             if state == "review":
-                values["stability"] = 3.0
-            session.execute(update(Card).where(Card.id == card_id).values(**values))
+                card.stability = 3.0
     home = deck_counts(two_decks, NOW, settings)
     assert home["Old deck"] == Counts(new=3, learning=2, due=2)
     for label, scope in [

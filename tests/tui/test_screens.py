@@ -7,7 +7,7 @@ import pkgutil
 import re
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -175,9 +175,10 @@ class TestBrowser:
 
     async def test_filters(self, make: Callable[..., StudyApp], study_store: Store) -> None:
         with study_store.sessions.begin() as session:
-            session.execute(
-                update(Card).where(Card.question.startswith("Which density")).values(suspended=True)
-            )
+            for card in session.scalars(
+                select(Card).where(Card.question.startswith("Which density"))
+            ):
+                card.suspended = True
         app = make()
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
