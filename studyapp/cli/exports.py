@@ -101,6 +101,8 @@ def backup(
     context = ctx.ensure_object(CliContext)
     database = _sqlite_database(context, "backup")
     if not database.exists():  # checked first: opening a missing file would create it
+        if not database.parent.is_dir():  # no file can be there: the path does not open
+            context.cannot_open(NotADirectoryError(f"{database.parent} is not a folder"))
         context.fail("backup", f"{database}: no such database")
     target = output or default_backup_path(database, context.now())
     # Opening first makes a file that is not a database the same one line as for any command.
