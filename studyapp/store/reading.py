@@ -17,9 +17,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studyapp.domain.parsing import SUFFIXES, ParsedCard, ParsedDeck, ParseError, read_source
+from studyapp.domain.parsing import SUFFIXES, ParsedCard, ParsedDeck, ParseError
 from studyapp.domain.parsing.dialect import DEFAULT_OPTIONS, ParseOptions, SourceWithOptions
-from studyapp.domain.parsing.source import SourceText
+from studyapp.domain.parsing.source import (
+    SourceText,
+    content_digest,
+    decode_source,
+    read_limited,
+)
 
 DemoMatcher = Callable[[str], Sequence[str]]
 
@@ -75,18 +80,24 @@ class Prepared:
 def read_target(
     target: Target, known_hash: str | None, options: ParseOptions = DEFAULT_OPTIONS
 ) -> Prepared | SourceText:
+    def with_options(content_hash: str) -> str:
+        # A vault, other separators or a forced dialect change what the same text yields.
+        key = f"{content_hash}\x00{options.fingerprint()}".encode()
+        return hashlib.sha256(key).hexdigest()
+
+    name = target.display or str(target.path)
     try:
-        source = read_source(target.path, target.display)
+        data = read_limited(target.path, name)
+        content_hash = content_digest(data)
+        if options != DEFAULT_OPTIONS:
+            content_hash = with_options(content_hash)
+        if content_hash == known_hash:  # the same bytes as last time: nothing to decode
+            return Prepared(content_hash, unchanged=True)
+        source = decode_source(name, data)
     except ParseError as error:
         return Prepared(error=error)
     if options != DEFAULT_OPTIONS:
-        # A vault, other separators or a forced dialect change what the same text yields.
-        key = f"{source.content_hash}\x00{options.fingerprint()}".encode()
-        source = SourceWithOptions(
-            source.path, source.text, hashlib.sha256(key).hexdigest(), source.warnings, options
-        )
-    if source.content_hash == known_hash:
-        return Prepared(source.content_hash, unchanged=True)
+        source = SourceWithOptions(source.path, source.text, content_hash, source.warnings, options)
     return source
 
 

@@ -116,5 +116,10 @@ def decode_source(name: str, data: bytes) -> SourceText:
         )
     if not text.strip():
         raise ParseError(name, "empty file")
-    digest = hashlib.sha256(PARSER_VERSION.encode() + b"\x00" + data).hexdigest()
-    return SourceText(name, text, digest, warnings)
+    return SourceText(name, text, content_digest(data), warnings)
+
+
+def content_digest(data: bytes) -> str:
+    """A file's content hash: its bytes, and the parser version that reads them (a new
+    parser parses every file again)."""
+    return hashlib.sha256(PARSER_VERSION.encode() + b"\x00" + data).hexdigest()
