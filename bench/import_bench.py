@@ -138,7 +138,7 @@ def main() -> int:
     return status
 
 
-def cli_seconds(args: list[str], runs: int = 3) -> float:
+def cli_seconds(args: list[str], runs: int = 5) -> float:
     """Best wall time of running `studyapp ARGS` as its own process."""
     times = []
     for _ in range(runs):
