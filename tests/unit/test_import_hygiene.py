@@ -50,17 +50,7 @@ def test_core_imports_neither_ui_nor_keras(module: str) -> None:
 
 def test_cli_listing_command_starts_without_heavy_imports(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Running a whole CLI command (decks) loads no Textual, Keras or TensorFlow."""
-    code = (
-        "import sys, runpy\n"
-        f"sys.argv = ['studyapp', '--db', {str(tmp_path / 'x.db')!r}, 'decks', '--json']\n"
-        "try:\n    runpy.run_module('studyapp', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "print('MODULES', ' '.join(sorted(sys.modules)))\n"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    modules = {n.split(".")[0] for n in output.split("MODULES", 1)[1].split()}
+    modules = modules_after_cli("--db", str(tmp_path / "x.db"), "decks", "--json")
     assert not modules & set(HEAVY + UI)
 
 
