@@ -235,6 +235,10 @@ class Card(Base):
     __table_args__ = (
         UniqueConstraint("deck_id", "identity", name="uq_cards_deck_identity"),
         Index("ix_cards_deck_position", "deck_id", "position"),
+        # Statistics (migration 0007): a scope's cards per chapter, and a live card's chapter
+        # and deck from its id, read from the index instead of the rows and their text.
+        Index("ix_cards_scope", "chapter", "deck_id", "retired_at"),
+        Index("ix_cards_live", "retired_at", "id", "chapter", "deck_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -249,12 +253,12 @@ class Card(Base):
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
     context: Mapped[str] = mapped_column(Text, default="")
-    chapter: Mapped[str | None] = mapped_column(String(512), index=True)
+    chapter: Mapped[str | None] = mapped_column(String(512))
     source_file: Mapped[str] = mapped_column(String(1024))
     source_line: Mapped[int]
     position: Mapped[int]
     content_hash: Mapped[str] = mapped_column(String(64))
-    retired_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    retired_at: Mapped[dt.datetime | None]
 
     # The session's learner's memory (a session bound to a learner loads only theirs),
     # loaded with the card, so a card read in one session still knows it after.

@@ -6,8 +6,9 @@ of a million answers costs a fraction of a second. Only small results (one row p
 chapter or state) come back to Python. "Now" and the scheduler settings are passed in; nothing
 here reads a clock except, like `scheduling.study_day_start`, the machine's zone when none is
 set. The queries are written once for SQLite and PostgreSQL; where their date arithmetic
-differs, a helper picks the dialect's expression. Migration 0003 adds the covering indexes
-they read and `review_log.previous_at` (each answer's previous answer time, for retention).
+differs, a helper picks the dialect's expression. Migrations 0003 and 0007 add the covering
+indexes they read, 0003 `review_log.previous_at` (each answer's previous answer time, for
+retention).
 
 Imports neither Textual nor Keras (the CLI, the TUI and the benchmarks all call it).
 
@@ -67,10 +68,11 @@ The document (keys are stable; `schema` changes if one ever does)::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Integer,
     case,
     column,
@@ -82,17 +84,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Card, CardState, ReviewLog, UTCDateTime
+from db.models import ReviewLog, UTCDateTime
 from studyapp.domain.scheduling import SchedulerSettings, study_day_start
-from studyapp.store.stats_cards import (
-    card_figures,
-    chapter_figures,
-    demo_figures,
-    hardest_figures,
-)
+from studyapp.store.stats_cards import card_pass, demo_figures, hardest_figures
 from studyapp.store.stats_sql import (
     _DAYS_PER_QUERY,
-    FORECAST_DAYS,
     HEATMAP_DAYS,
     LEECH_LAPSES,
     MATURE_DAYS,
@@ -102,7 +98,6 @@ from studyapp.store.stats_sql import (
     day_bounds,
     ensure_power,
     epoch_days,
-    over_cards,
     previous_at,
     resolve_scope,
     study_date,
@@ -315,43 +310,6 @@ def retention_figures(
     return {"young_below_days": MATURE_DAYS, "weeks": weeks, "all_weeks": split(*sums)}
 
 
-def _scheduled(scope: Scope) -> list[ColumnElement[bool]]:
-    # For a plain join (`new_too=False`): the learner's own columns, which the queue index
-    # (learner, state, due) serves, where Memory's coalesced ones would hide it.
-    return [
-        Card.retired_at.is_(None),
-        CardState.suspended.is_(False),
-        CardState.state.in_(("learning", "review", "relearning")),
-        *scope.card_conditions(),
-    ]
-
-
-def forecast_figures(
-    session: Session, now: dt.datetime, settings: SchedulerSettings, scope: Scope
-) -> dict[str, Any]:
-    today = study_date(now, settings)
-    days = [today + dt.timedelta(days=n) for n in range(FORECAST_DAYS)]
-    ends = [day_bounds(day, settings)[1] for day in days]
-    today_start = day_bounds(today, settings)[0]
-    bucket = case(*[(CardState.due < end, n) for n, end in enumerate(ends)])
-    rows = session.execute(
-        over_cards(select(bucket.label("day"), func.count()), new_too=False)
-        .where(*_scheduled(scope), CardState.due < ends[-1])
-        .group_by(bucket)
-    ).all()
-    per_day: dict[int, int] = {day: count for day, count in rows}
-    overdue = session.scalar(
-        over_cards(select(func.count()), new_too=False).where(
-            *_scheduled(scope), CardState.due < today_start
-        )
-    )
-    return {
-        "overdue": overdue or 0,
-        "days": [{"date": day.isoformat(), "due": per_day.get(n, 0)} for n, day in enumerate(days)],
-        "total": sum(per_day.values()),
-    }
-
-
 def stats_document(
     sessions: sessionmaker[Session],
     now: dt.datetime,
@@ -362,23 +320,26 @@ def stats_document(
     """Every statistic, for all cards or one deck and/or chapter, as one JSON-able dict.
 
     Raises `UnknownFilter` when `deck` or `chapter` matches nothing.
+    The figures of the answers and those of the cards read different tables, so they are
+    computed at the same time, each in a session of its own (SQLite and the database driver
+    let go of the GIL while a query runs). An in-memory SQLite database is one connection:
+    there they run one after the other.
     """
-    with sessions() as session:
-        return _stats_document(session, now, settings, deck, chapter)
-
-
-def _stats_document(
-    session: Session,
-    now: dt.datetime,
-    settings: SchedulerSettings,
-    deck: str | None,
-    chapter: str | None,
-) -> dict[str, Any]:
     if now.tzinfo is None or now.utcoffset() != dt.timedelta(0):
         raise ValueError(f"'now' must be timezone-aware UTC, got {now!r}")
-    ensure_power(session)
-    scope = resolve_scope(session, deck, chapter)
-    streak, heatmap = history_figures(session, now, settings, scope)
+    with sessions() as session:
+        scope = resolve_scope(session, deck, chapter)
+        shared = _shared_connections(session)
+    halves = (_answer_figures, _card_figures)
+    if shared:
+        figures = [_in_session(sessions, half, now, settings, scope) for half in halves]
+    else:
+        with ThreadPoolExecutor(max_workers=len(halves)) as pool:
+            futures = [
+                pool.submit(_in_session, sessions, half, now, settings, scope) for half in halves
+            ]
+            figures = [future.result() for future in futures]
+    answers, cards = figures
     return {
         "schema": SCHEMA_VERSION,
         "generated_at": now.isoformat(),
@@ -388,13 +349,59 @@ def _stats_document(
             "timezone": settings.timezone,
             "desired_retention": settings.desired_retention,
         },
+        "today": answers["today"],
+        "streak": answers["streak"],
+        "heatmap": answers["heatmap"],
+        "retention": answers["retention"],
+        "forecast": cards["forecast"],
+        "cards": cards["cards"],
+        "chapters": cards["chapters"],
+        "hardest": cards["hardest"],
+        "demos": cards["demos"],
+    }
+
+
+def _shared_connections(session: Session) -> bool:
+    url = session.get_bind().engine.url
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+Figures = dict[str, Any]
+
+
+def _in_session(
+    sessions: sessionmaker[Session],
+    half: Callable[[Session, dt.datetime, SchedulerSettings, Scope], Figures],
+    now: dt.datetime,
+    settings: SchedulerSettings,
+    scope: Scope,
+) -> Figures:
+    with sessions() as session:
+        return half(session, now, settings, scope)
+
+
+def _answer_figures(
+    session: Session, now: dt.datetime, settings: SchedulerSettings, scope: Scope
+) -> Figures:
+    streak, heatmap = history_figures(session, now, settings, scope)
+    return {
         "today": today_figures(session, now, settings, scope),
         "streak": streak,
         "heatmap": heatmap,
         "retention": retention_figures(session, now, settings, scope),
-        "forecast": forecast_figures(session, now, settings, scope),
-        "cards": card_figures(session, scope),
-        "chapters": chapter_figures(session, now, settings, scope),
-        "hardest": hardest_figures(session, now, settings, scope),
+    }
+
+
+def _card_figures(
+    session: Session, now: dt.datetime, settings: SchedulerSettings, scope: Scope
+) -> Figures:
+    ensure_power(session)
+    cards, chapters, forecast = card_pass(session, now, settings, scope)
+    leeches = sum(row["leeches"] for row in chapters)
+    return {
+        "forecast": forecast,
+        "cards": cards,
+        "chapters": chapters,
+        "hardest": hardest_figures(session, now, settings, scope, leeches),
         "demos": demo_figures(session, scope),
     }

@@ -8,87 +8,146 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Integer, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from db.models import Card, Deck, DemoRun
+from db.models import Card, CardState, Deck, DemoRun
 from studyapp.domain.book_title import natural_key
 from studyapp.domain.scheduling import SchedulerSettings
 from studyapp.store.stats_sql import (
+    FORECAST_DAYS,
     HARDEST_LIMIT,
     LEECH_LAPSES,
     Memory,
     Scope,
+    day_bounds,
     over_cards,
     retrievability_sql,
+    study_date,
 )
 
 CARD_GROUPS = ("new", "learning", "review", "relearning", "suspended", "retired")
 
 
-def card_figures(session: Session, scope: Scope) -> dict[str, int]:
-    group = case(
-        (Card.retired_at.is_not(None), "retired"),
-        (Memory.suspended.is_(True), "suspended"),
-        else_=Memory.state,
-    )
-    rows = session.execute(
-        over_cards(select(group.label("group"), func.count()))
-        .where(*scope.card_conditions())
-        .group_by(group)
-    ).all()
-    counts = {name: 0 for name in CARD_GROUPS}
-    for name, count in rows:
-        counts[name] = counts.get(name, 0) + count
-    counts["total"] = sum(count for _name, count in rows)
-    return counts
+SCHEDULED = ("learning", "review", "relearning")
+OVERDUE = -1
 
 
-def chapter_figures(
+def card_pass(
     session: Session, now: dt.datetime, settings: SchedulerSettings, scope: Scope
-) -> list[dict[str, Any]]:
+) -> tuple[dict[str, int], list[dict[str, Any]], dict[str, Any]]:
+    """The card counts, the chapters and the due forecast, from two scans.
+
+    The cost of the card-side figures is joining cards to the learner's memory (one index seek
+    a row), so the three share one GROUP BY over (chapter, card group, forecast day), driven
+    from the learner's rows: a card without one is new, and the cards themselves are only
+    counted per chapter, from an index. Python adds up a few hundred rows.
+    """
     dialect = session.get_bind().dialect.name
     recall = retrievability_sql(now, settings, dialect)
-    studied = Memory.reps > 0
-    rows = session.execute(
+    studied = CardState.reps > 0
+    group = case((CardState.suspended.is_(True), "suspended"), else_=CardState.state)
+    today = study_date(now, settings)
+    days = [today + dt.timedelta(days=n) for n in range(FORECAST_DAYS)]
+    ends = [day_bounds(day, settings)[1] for day in days]
+    today_start = day_bounds(today, settings)[0]
+    # `group` is the state exactly when the card is not suspended.
+    bucket = case((group.in_(SCHEDULED), _due_day([today_start, *ends])))
+    remembered = session.execute(
         over_cards(
             select(
                 Card.chapter,
+                group.label("group"),
+                bucket.label("day"),
                 func.count(),
                 func.count().filter(studied),
-                func.avg(recall),
-                func.avg(case((studied, recall))),
-                func.coalesce(func.sum(Memory.lapses), 0),
-                func.count().filter(Memory.lapses >= LEECH_LAPSES),
-            )
+                func.coalesce(func.sum(recall), 0.0),
+                func.coalesce(func.sum(case((studied, recall))), 0.0),
+                func.coalesce(func.sum(CardState.lapses), 0),
+                func.count().filter(CardState.lapses >= LEECH_LAPSES),
+            ),
+            new_too=False,
         )
         .where(Card.retired_at.is_(None), *scope.card_conditions())
-        .group_by(Card.chapter)
+        .group_by(Card.chapter, group, bucket)
     ).all()
-    chapters = [
+    retired = Card.retired_at.is_not(None)
+    per_chapter = session.execute(
+        select(Card.chapter, retired, func.count())
+        .where(*scope.card_conditions())
+        .group_by(Card.chapter, retired)
+    ).all()
+
+    counts = {name: 0 for name in CARD_GROUPS}
+    chapters: dict[str | None, list[float]] = {}
+    for chapter, is_retired, cards in per_chapter:
+        if is_retired:
+            counts["retired"] += cards
+        else:
+            counts["new"] += cards  # less the cards with a memory, below
+            chapters[chapter] = [cards, 0, 0.0, 0.0, 0, 0]
+    per_day: dict[int, int] = {}
+    for chapter, group_name, day, cards, *sums in remembered:
+        counts["new"] -= cards
+        counts[group_name] = counts.get(group_name, 0) + cards
+        if day is not None:
+            per_day[day] = per_day.get(day, 0) + cards
+        figures = chapters[chapter]
+        for n, value in enumerate(sums, start=1):
+            figures[n] += value
+    counts["total"] = sum(counts[name] for name in CARD_GROUPS)
+    overdue = per_day.pop(OVERDUE, 0)
+    if overdue:
+        per_day[0] = per_day.get(0, 0) + overdue  # today includes the overdue cards
+    forecast = {
+        "overdue": overdue,
+        "days": [{"date": day.isoformat(), "due": per_day.get(n, 0)} for n, day in enumerate(days)],
+        "total": sum(per_day.values()),
+    }
+    chapter_rows = [
         {
             "chapter": chapter,
-            "cards": cards,
-            "studied": studied_n,
-            "mastery": round(float(mastery or 0.0), 6),
+            "cards": int(cards),
+            "studied": int(studied_n),
+            "mastery": round(float(recall_sum) / cards, 6) if cards else 0.0,
             "studied_retrievability": (
-                round(float(known), 6) if known is not None and studied_n else None
+                round(float(known_sum) / studied_n, 6) if studied_n else None
             ),
             "lapses": int(lapses),
-            "leeches": leeches,
+            "leeches": int(leeches),
         }
-        for chapter, cards, studied_n, mastery, known, lapses, leeches in rows
+        for chapter, (cards, studied_n, recall_sum, known_sum, lapses, leeches) in sorted(
+            chapters.items(), key=lambda item: natural_key(item[0])
+        )
     ]
-    return sorted(chapters, key=lambda row: natural_key(row["chapter"]))
+    return counts, chapter_rows, forecast
+
+
+def _due_day(bounds: list[dt.datetime]) -> ColumnElement[int | None]:
+    """The forecast day a due date falls on: OVERDUE before `bounds[0]`, n before
+    `bounds[n + 1]`, null from the last bound on. A binary search of CASEs: five comparisons
+    a card instead of up to 31."""
+
+    def within(low: int, high: int) -> ColumnElement[int]:
+        # Due dates in [bounds[low - 1], bounds[high - 1]) fall on days low - 1 .. high - 2.
+        if high - low == 1:
+            return literal(low - 1, Integer)
+        middle = (low + high) // 2
+        return case(
+            (Memory.due < bounds[middle - 1], within(low, middle)), else_=within(middle, high)
+        )
+
+    return case((Memory.due < bounds[-1], within(0, len(bounds))))
 
 
 def hardest_figures(
-    session: Session, now: dt.datetime, settings: SchedulerSettings, scope: Scope
+    session: Session, now: dt.datetime, settings: SchedulerSettings, scope: Scope, leeches: int
 ) -> dict[str, Any]:
+    """The most-lapsed studied cards (`leeches` comes from `card_pass`)."""
     dialect = session.get_bind().dialect.name
     recall = retrievability_sql(now, settings, dialect).label("recall")
     live = [Card.retired_at.is_(None), *scope.card_conditions()]
-    rows = session.execute(
+    query = (
         over_cards(
             select(
                 Card.id,
@@ -109,10 +168,24 @@ def hardest_figures(
         .where(*live, Memory.reps > 0)
         .order_by(Memory.lapses.desc(), recall, Card.id)
         .limit(HARDEST_LIMIT)
-    ).all()
-    leeches = session.scalar(
-        over_cards(select(func.count()), new_too=False).where(*live, Memory.lapses >= LEECH_LAPSES)
     )
+    # Ranking every studied card by its recall is the cost; only cards with at least as many
+    # lapses as the learner's 20th-most-lapsed card can make the list. Retired or other
+    # decks' cards may hold some of those places, so a short list is asked for again whole.
+    floor = session.scalar(
+        select(CardState.lapses)
+        .where(CardState.reps > 0)
+        .order_by(CardState.lapses.desc())
+        .offset(HARDEST_LIMIT - 1)
+        .limit(1)
+    )
+    narrowed = query
+    if floor:
+        likely = select(CardState.card_id).where(CardState.reps > 0, CardState.lapses >= floor)
+        narrowed = query.where(Card.id.in_(likely))
+    rows = session.execute(narrowed).all()
+    if narrowed is not query and len(rows) < HARDEST_LIMIT:
+        rows = session.execute(query).all()
     return {
         "leech_lapses": LEECH_LAPSES,
         "leeches": leeches or 0,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Card, Deck, DemoRun, ReviewLog
 from studyapp.domain.scheduling import SchedulerSettings, retrievability
-from studyapp.store.opening import Store
+from studyapp.store.opening import Store, open_store
 from studyapp.store.review import memory_of
 from studyapp.store.statistics import (
     LEECH_LAPSES,
@@ -438,6 +438,42 @@ def test_hardest_cards_and_leeches(store: Store) -> None:
     first = hardest["cards"][0]
     assert first["deck"] == "Generative Deep Learning" and first["question"] == weak.question
     assert first["retrievability"] < hardest["cards"][1]["retrievability"]
+
+
+def test_hardest_list_of_many_cards_skips_retired_and_other_decks(store: Store) -> None:
+    """More studied cards than the list holds: the 20 most-lapsed live cards of the scope,
+    also where retired cards and another deck's cards have the most lapses of all."""
+    with store.sessions.begin() as session:
+        deck = add_deck(session)
+        other = add_deck(session, "Another book")
+        ranked = [add_card(session, deck, lapses=lapses, reps=30) for lapses in range(30)]
+    alone = [row["card_id"] for row in document(store)["hardest"]["cards"]]
+    assert alone == [card.id for card in ranked[:-21:-1]]
+    with store.sessions.begin() as session:
+        for lapses in (40, 41, 42):
+            add_card(session, deck, lapses=lapses, reps=50, retired_at=NOW)
+        others = [add_card(session, other, lapses=lapses, reps=50) for lapses in range(50, 60)]
+    everything = [row["card_id"] for row in document(store)["hardest"]["cards"]]
+    assert everything == [card.id for card in others[::-1]] + [card.id for card in ranked[:-11:-1]]
+    one_deck = document(store, deck="Generative Deep Learning")["hardest"]
+    assert [row["card_id"] for row in one_deck["cards"]] == [card.id for card in ranked[:-21:-1]]
+    assert one_deck["leeches"] == 30 - LEECH_LAPSES
+
+
+def test_an_in_memory_database_is_counted_in_one_connection() -> None:
+    """`sqlite://` is one connection per thread, each its own empty database: the two halves
+    of the document must not run in threads there."""
+    store = open_store("sqlite://")
+    try:
+        with store.sessions.begin() as session:
+            deck = add_deck(session)
+            card = add_card(session, deck, lapses=2, reps=4)
+            answer(session, card, NOW - dt.timedelta(hours=1))
+        doc = document(store)
+        assert (doc["cards"]["review"], doc["today"]["reviews"]) == (1, 1)
+        assert doc["hardest"]["cards"][0]["card_id"] == card.id
+    finally:
+        store.close()
 
 
 def test_demo_runs_per_chapter_with_the_last_result(store: Store) -> None:
