@@ -29,6 +29,7 @@ from studyapp.domain.parsing.source import SourceText
 from studyapp.domain.parsing.vault import DialectResolver
 from studyapp.domain.scheduling import MemoryState
 from studyapp.store.anki_import import ANKI_SUFFIXES
+from studyapp.store.book_subject import judge_books
 from studyapp.store.deck_names import name_deck, rename_deck
 from studyapp.store.imported_answers import log_imported_answers
 from studyapp.store.reading import (
@@ -126,12 +127,17 @@ def import_paths(
         ],
     )
     parsed = prepare_all(sources, match_demos)
+    changed: list[str] = []
     for target, item in zip(targets, read, strict=True):
         prepared = next(parsed) if isinstance(item, SourceText) else item
         if prepared.unchanged:
             reports.append(same[target.path])
-        else:
-            reports.append(_import_prepared(sessions, target, prepared, now))
+            continue
+        reports.append(_import_prepared(sessions, target, prepared, now))
+        if reports[-1].status == "imported":
+            changed.append(str(target.path))
+    if match_demos is None:  # a custom matcher's links are its caller's to judge
+        judge_books(sessions, changed)
     seen = {str(t.path) for t in targets}
     reports += _retire_gone(sessions, folders, seen, now)
     return reports

@@ -16,8 +16,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from studyapp.domain.parsing import SUFFIXES, ParsedCard, ParsedDeck, ParseError
+from studyapp.domain.parsing import SUFFIXES, ParsedDeck, ParseError
 from studyapp.domain.parsing.dialect import DEFAULT_OPTIONS, ParseOptions, SourceWithOptions
 from studyapp.domain.parsing.source import (
     SourceText,
@@ -187,6 +188,19 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def card_text(card: ParsedCard) -> str:
+class LinkedText(Protocol):
+    """The texts of a card, parsed or stored."""
+
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def question(self) -> str: ...
+    @property
+    def answer(self) -> str: ...
+    @property
+    def context(self) -> str: ...
+
+
+def card_text(card: LinkedText) -> str:
     """What automatic demo linking reads of a card."""
     return f"{card.title or ''}\n{card.question}\n{card.answer}\n{card.context}"
