@@ -26,6 +26,7 @@ from textual.screen import Screen
 from studyapp.domain.clock import utc_now
 from studyapp.domain.scheduling import SchedulerSettings
 from studyapp.store.deck_files import deck_files
+from studyapp.store.learners import DEFAULT_PROFILE
 from studyapp.store.library import DemoMatcher, import_paths
 from studyapp.store.opening import Store
 from studyapp.store.review import QueueScope
@@ -74,6 +75,10 @@ class StudyApp(App[None]):
         self.local_actions = local_actions
         """Whether the editor and demos may run on this machine: off in a browser session of
         `studyapp serve`, whose user is not at this machine (unless --allow-local-actions)."""
+        if store.learner is not None and store.learner.name != DEFAULT_PROFILE:
+            # Whose schedule this is, where more than one person studies from the database
+            # (in the title: each screen has a subtitle of its own).
+            self.title = f"{self.TITLE} · {store.learner.name}"
         self.scheduler_settings: SchedulerSettings = load_scheduler_settings(store.sessions)
         self.undo = UndoStack()
         """Every change to cards made in this run, newest last (`u` / `ctrl+z` everywhere)."""
