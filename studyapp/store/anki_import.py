@@ -30,6 +30,7 @@ from studyapp.domain.anki_html import answer_side, deck_and_chapter, html_to_mar
 from studyapp.domain.parsing import ParseError
 from studyapp.domain.parsing.source import check_regular_file
 from studyapp.domain.scheduling import MemoryState, SchedulerSettings, next_study_day, review
+from studyapp.store.review import memory_of, store_memory
 
 ANKI_SUFFIXES = (".apkg", ".colpkg")
 MAX_PACKAGE_BYTES = 2 * 1024 * 1024 * 1024
@@ -155,12 +156,19 @@ def _due(col: Any, card: Any) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(col.crt + card.due * 86400, dt.UTC)
 
 
-def replay(anki: AnkiCard, settings: SchedulerSettings) -> tuple[MemoryState, list[ReviewLog]]:
-    """FSRS memory rebuilt from Anki's answers, with the review-log rows it makes; the due
-    date is Anki's, so the schedule goes on where Anki left off."""
-    memory = MemoryState()
+def replay(
+    anki: AnkiCard,
+    settings: SchedulerSettings,
+    memory: MemoryState | None = None,
+    since: dt.datetime | None = None,
+) -> tuple[MemoryState, list[ReviewLog]]:
+    """FSRS memory rebuilt from Anki's answers (from `memory`, through the answers after
+    `since` only, when given), with the review-log rows it makes; the due date is Anki's, so
+    the schedule goes on where Anki left off."""
+    memory = memory or MemoryState()
+    answers = [answer for answer in anki.reviews if since is None or answer[0] > since]
     logs = []
-    for at, rating, millis in anki.reviews:
+    for at, rating, millis in answers:
         after = review(anki.anki_id, memory, rating, at, settings).after
         logs.append(
             ReviewLog(
@@ -174,7 +182,7 @@ def replay(anki: AnkiCard, settings: SchedulerSettings) -> tuple[MemoryState, li
             )
         )
         memory = after
-    if anki.reviews and anki.due is not None:
+    if answers and anki.due is not None:
         memory = MemoryState(
             state=memory.state,
             step=memory.step,
@@ -218,6 +226,14 @@ def sync_package(
     deck.format, deck.content_hash, deck.imported_at = "anki", content_hash, now
     session.flush()
     existing = {c.identity: c for c in session.scalars(select(Card).where(Card.deck_id == deck.id))}
+    last: dict[int, dt.datetime] = dict(
+        session.execute(
+            select(ReviewLog.card_id, func.max(ReviewLog.reviewed_at))
+            .join(Card, Card.id == ReviewLog.card_id)
+            .where(Card.deck_id == deck.id)
+            .group_by(ReviewLog.card_id)
+        ).all()
+    )
     added = updated = unchanged = 0
     for anki in cards:
         identity = f"anki:{anki.anki_id}"
@@ -226,7 +242,8 @@ def sync_package(
         ).hexdigest()
         card = existing.get(identity)
         if card is not None:
-            if card.content_hash == text_hash and card.retired_at is None:
+            studied = _continue_history(session, card, anki, settings, last.get(card.id))
+            if card.content_hash == text_hash and card.retired_at is None and not studied:
                 unchanged += 1
                 continue
             card.question, card.answer, card.chapter = anki.question, anki.answer, anki.chapter
@@ -268,6 +285,26 @@ def sync_package(
         session.add_all(logs)
         added += 1
     return added, updated, unchanged
+
+
+def _continue_history(
+    session: Session,
+    card: Card,
+    anki: AnkiCard,
+    settings: SchedulerSettings,
+    last: dt.datetime | None,
+) -> bool:
+    """Anki's answers to an imported card given since its last logged answer `last` (studied
+    on in Anki, exported again): logged with their own times, and the memory carried on
+    through them. Answers older than the card's newest one here are history already told."""
+    memory, logs = replay(anki, settings, memory_of(card), since=last)
+    if not logs:
+        return False
+    store_memory(card, memory)
+    for log in logs:
+        log.card_id = card.id
+    session.add_all(logs)
+    return True
 
 
 def import_package(

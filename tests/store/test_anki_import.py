@@ -59,7 +59,31 @@ def build_collection(folder: Path) -> tuple[Path, dict[str, Any]]:
     ids |= {f"revlog_{n}": row for n, row in enumerate(revlog)}
     ids["crt"] = col.crt
     col.export_collection_package(str(folder / "gdl.colpkg"), include_media=True, legacy=False)
+    col.close()
     return apkg, ids
+
+
+def study_on_in_anki(folder: Path, ids: dict[str, Any]) -> dict[str, Any]:
+    """Answer the basic card once more and the reversed pair's reverse for the first time in
+    the same collection, then export it again over the same package."""
+    from anki.collection import Collection, ExportAnkiPackageOptions
+
+    col = Collection(str(folder / "source.anki2"))
+    (reverse,) = col.find_cards('"note:Basic (and reversed card)" card:2')
+    for card_id, rating in ((ids["basic"], 3), (reverse, 2)):
+        card = col.get_card(card_id)
+        card.start_timer()
+        col.sched.answerCard(card, rating)
+    col.export_anki_package(
+        out_path=str(folder / "gdl.apkg"),
+        options=ExportAnkiPackageOptions(
+            with_scheduling=True, with_deck_configs=True, with_media=True, legacy=False
+        ),
+        limit=None,
+    )
+    later = {"reverse": reverse, "due_basic": col.get_card(ids["basic"]).due, "crt": col.crt}
+    col.close()
+    return later
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +157,34 @@ def test_reimporting_the_same_package_changes_nothing(
     with sqlite_store.sessions() as session:
         assert session.scalar(select(func.count(ReviewLog.id))) == 4
         assert session.scalar(select(func.count(Card.id))) == 5
+
+
+def test_answers_given_in_anki_after_an_import_come_over_on_the_next(
+    sqlite_store: Store, tmp_path: Path, now: dt.datetime
+) -> None:
+    path, ids = build_collection(tmp_path)
+    import_paths(sqlite_store.sessions, [path], now)
+    later = study_on_in_anki(tmp_path, ids)
+    (report,) = import_paths(sqlite_store.sessions, [path], now + dt.timedelta(days=1))
+    assert (report.status, report.added, report.updated) == ("imported", 0, 2)
+    cards = cards_by_identity(sqlite_store)
+    basic, reverse = cards[f"anki:{ids['basic']}"], cards[f"anki:{later['reverse']}"]
+    with sqlite_store.sessions() as session:
+        ratings = {
+            card.id: session.scalars(
+                select(ReviewLog.rating)
+                .where(ReviewLog.card_id == card.id)
+                .order_by(ReviewLog.reviewed_at)
+            ).all()
+            for card in (basic, reverse)
+        }
+        total = session.scalar(select(func.count(ReviewLog.id)))
+    assert ratings == {basic.id: [3, 3, 4, 3], reverse.id: [2]}
+    assert total == 6 and basic.reps == 4 and reverse.reps == 1
+    assert basic.due == dt.datetime.fromtimestamp(later["crt"] + later["due_basic"] * 86400, dt.UTC)
+    # The same package once more: nothing new to tell.
+    (again,) = import_paths(sqlite_store.sessions, [path], now + dt.timedelta(days=2))
+    assert again.status == "unchanged"
 
 
 def test_a_file_that_is_not_a_package_is_one_line(
