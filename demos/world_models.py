@@ -54,8 +54,8 @@ import numpy as np
 from demos.entrypoint import DemoSpec, TrainingRun, run
 from demos.figures import image_grid, point_clouds
 from demos.world_models_controller import (
-    CMAES,
     DREAM_STEPS,
+    ControllerSearch,
     act,
     dream_returns,
     parameter_count,
@@ -185,7 +185,7 @@ def train_controller(
     generations = GENERATIONS_PER_EPOCH
     if options.max_steps_per_epoch is not None:
         generations = min(generations, options.max_steps_per_epoch)
-    search = CMAES(parameter_count(memory.z_dim, HIDDEN), seed=options.seed)
+    search = ControllerSearch(parameter_count(memory.z_dim, HIDDEN), seed=options.seed)
     dream_seed = options.seed
     for epoch in range(1, epochs + 1):
         for generation in range(1, generations + 1):

@@ -95,11 +95,11 @@ def test_mixture_nll_of_equal_components_is_the_gaussians() -> None:
 
 
 def test_cma_es_finds_the_minimum_of_an_elongated_bowl() -> None:
-    from demos.world_models_controller import CMAES
+    from demos.world_models_controller import ControllerSearch
 
     target = np.linspace(-1, 1, 8)
     scales = np.logspace(0, 2, 8)
-    search = CMAES(8, seed=0)
+    search = ControllerSearch(8, seed=0)
     # A condition number of 10^4: CMA-ES needs a few hundred generations to learn the shape.
     for _ in range(300):
         candidates = search.ask()
