@@ -139,13 +139,21 @@ def found_keywords(lowered: str) -> set[str]:
     return found
 
 
+# "Chapter 4:", "Ch. 4 -", "4." before a chapter's title, and "(GANs)" after it.
+_CHAPTER_NUMBER = re.compile(r"^\s*(?:chapter|ch\.?)?\s*\d+\s*[:.\-–—]?\s*")
+_ASIDE = re.compile(r"\s*\([^)]*\)\s*$")
+
+
 def own_chapter_demos(chapter: str | None) -> frozenset[str]:
     """The demos of the card's own chapter: those whose book chapter's title ("Deep
-    Learning", "Variational Autoencoders") the card's chapter heading names."""
+    Learning", "Variational Autoencoders") the card's chapter heading is, give or take its
+    number and an aside in brackets ("Chapter 4: Generative Adversarial Networks (GANs)").
+    A heading that only contains a title ("Deep Learning for Value Functions" in a
+    reinforcement-learning book) is another book's chapter."""
     if not chapter:
         return frozenset()
-    lowered = chapter.lower()
-    return frozenset(name for name, title in _chapter_titles().items() if title in lowered)
+    topic = _ASIDE.sub("", _CHAPTER_NUMBER.sub("", chapter.lower())).strip(" .:-–—")
+    return frozenset(name for name, title in _chapter_titles().items() if title == topic)
 
 
 @cache

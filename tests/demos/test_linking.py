@@ -7,10 +7,11 @@ import datetime as dt
 import tomllib
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from db.models import DemoLink
-from studyapp.demos.matching import deck_on_subject, link_deck, match_demos
+from studyapp.demos.matching import deck_on_subject, link_deck, match_demos, own_chapter_demos
 from studyapp.store.library import import_paths
 from studyapp.store.opening import open_store
 from tests.support.books import write_book
@@ -44,6 +45,22 @@ def test_generic_training_words_never_link_on_their_own() -> None:
 def test_in_its_own_chapter_a_generic_word_is_evidence() -> None:
     text = "Optimizers: algorithms such as Adam that update the weights to reduce the loss."
     assert match_demos(text, chapter="Chapter 2: Deep Learning") == ["mlp-cifar10"]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Chapter 2: Deep Learning", "2. Deep Learning", "Ch. 2 - Deep Learning (MLPs and CNNs)"],
+)
+def test_a_chapter_is_the_books_own_given_or_taken_its_number(heading: str) -> None:
+    assert own_chapter_demos(heading) == {"mlp-cifar10", "cnn-cifar10"}
+
+
+def test_a_heading_that_only_contains_a_chapter_title_is_another_books() -> None:
+    """An RL book's "Deep Learning for Value Functions" is not chapter 2 of this one: its
+    generic words (learning rate, optimizer) stay no evidence."""
+    text = "Which optimizer and learning rate suit TD(0) with a neural value function?"
+    assert own_chapter_demos("Chapter 9: Deep Learning for Value Functions") == frozenset()
+    assert match_demos(text, chapter="Chapter 9: Deep Learning for Value Functions") == []
 
 
 def test_the_cards_own_chapter_breaks_ties() -> None:
