@@ -53,23 +53,24 @@ def card_pass(
     today_start = day_bounds(today, settings)[0]
     # `group` is the state exactly when the card is not suspended.
     bucket = case((group.in_(SCHEDULED), _due_day([today_start, *ends])))
+    # Grouped by `studied` too, so the recall (the costly expression) is computed once a card:
+    # the studied groups' sums are the studied cards'.
     remembered = session.execute(
         over_cards(
             select(
                 Card.chapter,
                 group.label("group"),
                 bucket.label("day"),
+                studied.label("studied"),
                 func.count(),
-                func.count().filter(studied),
                 func.coalesce(func.sum(recall), 0.0),
-                func.coalesce(func.sum(case((studied, recall))), 0.0),
                 func.coalesce(func.sum(CardState.lapses), 0),
                 func.count().filter(CardState.lapses >= LEECH_LAPSES),
             ),
             new_too=False,
         )
         .where(Card.retired_at.is_(None), *scope.card_conditions())
-        .group_by(Card.chapter, group, bucket)
+        .group_by(Card.chapter, group, bucket, studied)
     ).all()
     retired = Card.retired_at.is_not(None)
     per_chapter = session.execute(
@@ -87,12 +88,17 @@ def card_pass(
             counts["new"] += cards  # less the cards with a memory, below
             chapters[chapter] = [cards, 0, 0.0, 0.0, 0, 0]
     per_day: dict[int, int] = {}
-    for chapter, group_name, day, cards, *sums in remembered:
+    for chapter, group_name, day, was_studied, cards, recall_sum, lapses, leeches in remembered:
         counts["new"] -= cards
         counts[group_name] = counts.get(group_name, 0) + cards
         if day is not None:
             per_day[day] = per_day.get(day, 0) + cards
         figures = chapters[chapter]
+        sums = (
+            (cards, recall_sum, recall_sum, lapses, leeches)
+            if was_studied
+            else (0, recall_sum, 0, lapses, leeches)
+        )
         for n, value in enumerate(sums, start=1):
             figures[n] += value
     counts["total"] = sum(counts[name] for name in CARD_GROUPS)
@@ -140,10 +146,11 @@ def _due_day(bounds: list[dt.datetime]) -> ColumnElement[int | None]:
     return case((Memory.due < bounds[-1], within(0, len(bounds))))
 
 
-def hardest_figures(
-    session: Session, now: dt.datetime, settings: SchedulerSettings, scope: Scope, leeches: int
-) -> dict[str, Any]:
-    """The most-lapsed studied cards (`leeches` comes from `card_pass`)."""
+def hardest_cards(
+    session: Session, now: dt.datetime, settings: SchedulerSettings, scope: Scope
+) -> list[dict[str, Any]]:
+    """The most-lapsed studied cards, then the least recalled (the count of leeches comes
+    with the chapters, from `card_pass`)."""
     dialect = session.get_bind().dialect.name
     recall = retrievability_sql(now, settings, dialect).label("recall")
     live = [Card.retired_at.is_(None), *scope.card_conditions()]
@@ -186,38 +193,34 @@ def hardest_figures(
     rows = session.execute(narrowed).all()
     if narrowed is not query and len(rows) < HARDEST_LIMIT:
         rows = session.execute(query).all()
-    return {
-        "leech_lapses": LEECH_LAPSES,
-        "leeches": leeches or 0,
-        "cards": [
-            {
-                "card_id": card_id,
-                "deck_id": deck_id,
-                "deck": deck,
-                "chapter": chapter,
-                "title": title,
-                "question": question,
-                "state": "suspended" if suspended else state,
-                "reps": reps,
-                "lapses": lapses,
-                "retrievability": round(float(r), 6),
-                "leech": lapses >= LEECH_LAPSES,
-            }
-            for (
-                card_id,
-                deck_id,
-                deck,
-                chapter,
-                title,
-                question,
-                state,
-                suspended,
-                reps,
-                lapses,
-                r,
-            ) in rows
-        ],
-    }
+    return [
+        {
+            "card_id": card_id,
+            "deck_id": deck_id,
+            "deck": deck,
+            "chapter": chapter,
+            "title": title,
+            "question": question,
+            "state": "suspended" if suspended else state,
+            "reps": reps,
+            "lapses": lapses,
+            "retrievability": round(float(r), 6),
+            "leech": lapses >= LEECH_LAPSES,
+        }
+        for (
+            card_id,
+            deck_id,
+            deck,
+            chapter,
+            title,
+            question,
+            state,
+            suspended,
+            reps,
+            lapses,
+            r,
+        ) in rows
+    ]
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
