@@ -67,6 +67,21 @@ def study_store(tmp_path: Path, deck_files: list[Path]) -> Iterator[Store]:
     store.close()
 
 
+@contextlib.contextmanager
+def deck_store(folder: Path, name: str, text: str, cards: int) -> Iterator[Store]:
+    """A store of one deck written as `name` in `folder` (`cards` new cards), studied in UTC
+    without fuzz like `study_store`; closed on leaving."""
+    (folder / name).write_text(text)
+    store = open_store(str(folder / f"{Path(name).stem}.db"))
+    try:
+        [report] = import_paths(store.sessions, [folder / name], START, no_demos)
+        assert report.added == cards, report
+        save_scheduler_settings(store.sessions, SchedulerSettings(timezone="UTC", fuzz=False))
+        yield store
+    finally:
+        store.close()
+
+
 @pytest.fixture
 def make(study_store: Store, clock: Clock) -> Callable[..., StudyApp]:
     """The app on the fixture deck at the test's clock; the deck files are watched only when

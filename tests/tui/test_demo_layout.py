@@ -1,9 +1,9 @@
 """The demo screen's layout at 80×24 and at 200×60, after a lesson run that drew pictures.
 
-A snapshot cannot hold this screen (its status says how long the run took, and the run folder
-has a time in its name), so the layout is checked widget by widget: nothing is cut off at
-either edge, every pane keeps a usable size, the head's lines each fit on the screen, and on
-a large terminal the plot and the pictures get the room instead of empty rows.
+The picture itself is the snapshot `TestDemo.test_demo_run` (tests/tui/test_snapshots.py);
+here the layout is checked widget by widget, on the wall clock: nothing is cut off at either
+edge, every pane keeps a usable size, the head's lines each fit on the screen, and on a large
+terminal the plot and the pictures get the room instead of empty rows.
 """
 
 from __future__ import annotations

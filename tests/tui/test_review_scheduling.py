@@ -11,16 +11,13 @@ from pathlib import Path
 import pytest
 from textual.widgets.markdown import MarkdownFence
 
-from studyapp.domain.scheduling import SchedulerSettings
-from studyapp.store.library import import_paths
-from studyapp.store.opening import Store, open_store
-from studyapp.store.settings import save_scheduler_settings
+from studyapp.store.opening import Store
 from studyapp.tui.app import StudyApp, make_app
 from studyapp.tui.screens.home import HomeScreen
 from studyapp.tui.screens.notes import NotesScreen
 from studyapp.tui.screens.summary import SummaryScreen
 from tests.conftest import no_demos
-from tests.tui.conftest import START, Clock, card_id, press, running, settle
+from tests.tui.conftest import Clock, card_id, deck_store, press, running, settle
 from tests.tui.test_review import MLE, MLP, answer, card, log_rows, shown, start_review
 
 SIBLINGS = """\
@@ -42,13 +39,8 @@ WIDE = "a line of code far wider than any terminal this test runs in: it must sc
 
 @pytest.fixture
 def siblings_store(tmp_path: Path) -> Iterator[Store]:
-    (tmp_path / "siblings.md").write_text(SIBLINGS)
-    store = open_store(str(tmp_path / "siblings.db"))
-    [report] = import_paths(store.sessions, [tmp_path / "siblings.md"], START, no_demos)
-    assert report.added == 5
-    save_scheduler_settings(store.sessions, SchedulerSettings(timezone="UTC", fuzz=False))
-    yield store
-    store.close()
+    with deck_store(tmp_path, "siblings.md", SIBLINGS, cards=5) as store:
+        yield store
 
 
 def siblings_app(store: Store, clock: Clock) -> StudyApp:

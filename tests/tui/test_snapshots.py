@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
+from studyapp.demos.runner import SUCCEEDED, DemoRequest
 from studyapp.domain.scheduling import SchedulerSettings
 from studyapp.store import card_actions
 from studyapp.tui.app import StudyApp
+from studyapp.tui.screens.demo import DemoScreen
 from tests.tui.conftest import START, card_id, settle
 
 SIZES = {"80x24": (80, 24), "200x60": (200, 60)}
@@ -246,3 +249,54 @@ class TestHelpAndStats:
         assert snap_compare(
             make(), terminal_size=size, run_before=keys("r", *FIVE_EASY, "enter", "t")
         )
+
+
+@every_size
+class TestDemo:
+    def test_demo_run(  # type: ignore[no-untyped-def]
+        self,
+        snap_compare,
+        make: Callable[..., StudyApp],
+        size,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """The demo screen after a finished lesson run of the fake demo tests/fake_demos/lesson
+        (a download, three epochs with a picture after each, a passed lesson), launched for
+        the MLP card; its times from the app's frozen clock, its paths under the test's home
+        folder (`~`). Head: "fake_lesson", "fake_lesson · lesson · data offline · 3 epochs",
+        the green status "Succeeded in 0.0 s · test_accuracy 0.93", the green "Lesson passed:
+        test_accuracy = 0.93 (goal test_accuracy target 0.9)", "device: tensorflow on CPU:0
+        (float32)   data: fake-digits", and the full progress bar at 100% with the ETA
+        "--:--:--" (at 200×60 followed by "2.0 MB of 2.0 MB"). Body: the plot of "epoch
+        loss" falling from 1.00 to 0.33 over epochs 1 to 3 beside the pictures pane,
+        captioned "samples after epoch 3/3 (latest)", over the last epoch's flat yellow
+        picture. The log ends "run 1 succeeded; files in ~/runs/1-fake_lesson"; at 200×60 it
+        all shows, from "run 1: python -m tests.fake_demos.lesson --epochs 3 --lesson --data
+        offline ... --out ~/runs/1-fake_lesson" through the download, the dataset, the
+        artifacts relative to the run folder ("epochs/samples_000.png"), epochs 1 to 3 and
+        "done test_accuracy 0.93"."""
+        home = tmp_path / "home"
+        home.mkdir()
+        monkeypatch.setenv("HOME", str(home))
+
+        async def run_before(pilot: Pilot[Any]) -> None:
+            await steady(pilot)
+            app = pilot.app
+            assert isinstance(app, StudyApp)
+            request = DemoRequest(
+                "fake_lesson",
+                card_id=card_id(app.store, "Write the Keras MLP"),
+                lesson=True,
+                epochs=3,
+                data="offline",
+            )
+            screen = DemoScreen(
+                app.store, request, module="tests.fake_demos.lesson", artifacts_root=home / "runs"
+            )
+            app.push_screen(screen)
+            await steady(pilot)  # settled: the run's worker is done and its messages handled
+            assert screen.result is not None and screen.result.status == SUCCEEDED
+            assert screen.query_one("#demo-epoch-image").region.area
+
+        assert snap_compare(make(), terminal_size=size, run_before=run_before)

@@ -11,23 +11,29 @@ and for a lesson run whether its metric reached the target. `o` opens the pictur
 the run's folder, in the system viewer. A crashing demo shows its error and stderr tail;
 nothing it does can take the app down.
 
+Its times (the run's start and end, the status's duration, the ETA) come from the app's
+injected clock, so a frozen clock gives the same screen every run. Paths are written short:
+relative to the run folder inside it, with `~` for home, the app's interpreter as `python`.
+
     app.push_screen(DemoScreen(store, DemoRequest(name, card_id=card.id, lesson=True,
                                                   data="offline")))
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.clock import Clock
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Label, ProgressBar, RichLog, Static
 
 from studyapp.demos.runner import (
@@ -48,6 +54,7 @@ from studyapp.demos.runner import (
     RunResult,
     start_run,
 )
+from studyapp.domain.clock import utc_now
 from studyapp.text.formatting import metrics_text
 from studyapp.tui.messages import (
     DemoProgress,
@@ -57,19 +64,18 @@ from studyapp.tui.messages import (
     DemoRunStarted,
 )
 from studyapp.tui.screens.base import HasSessions, StudyScreen
+from studyapp.tui.screens.demo_images import DemoImages
 from studyapp.tui.screens.demo_views import (
-    EPOCH_SAMPLES,
-    EpochPicture,
     EpochPictures,
+    command_text,
     download_log_line,
     download_size,
     lesson_verdict,
     open_in_viewer,
+    shown_path,
 )
-from studyapp.tui.widgets.image_view import HalfBlockImage, image_widget
 from studyapp.tui.widgets.metric_plot import MetricPlot
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"}
 MAX_PLOTTED_SERIES = 4
 STDERR_LINES_SHOWN = 20
 
@@ -115,6 +121,7 @@ class DemoScreen(StudyScreen["RunResult | None"]):
         module: str | None = None,
         artifacts_root: Path | str | None = None,
         opener: Callable[[Path], None] = open_in_viewer,
+        now: Callable[[], dt.datetime] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -127,6 +134,8 @@ class DemoScreen(StudyScreen["RunResult | None"]):
         self.artifacts_root = artifacts_root
         self.opener = opener
         """Shows a file or folder to the user (the system viewer; tests pass a recorder)."""
+        self._given_now = now
+        self._now: Callable[[], dt.datetime] = now or utc_now
         self.run_dir: Path | None = None
         self.cancel_event = threading.Event()
         """Set to stop the run: the runner interrupts, then terminates, then kills the demo."""
@@ -137,12 +146,28 @@ class DemoScreen(StudyScreen["RunResult | None"]):
         self.result: RunResult | None = None
         self.start_error: str | None = None
         self._progress = DemoScreen._Progress()
-        self._images: dict[str, Any] = {}
         self._facts: dict[str, str] = {}
+        self._early: list[DemoEvent] = []
+        """Events that came before the run's start (the demo's first lines can overtake the
+        worker's message): shown after it, in their order, so the log always starts with the
+        command and the artifacts' paths are written relative to the run folder."""
+
+    # -- the clock
+
+    def now(self) -> dt.datetime:
+        """The current time: `now=` if given, else the app's injected clock (a `StudyApp`),
+        else the wall clock. Called on the runner's threads too."""
+        return self._now()
+
+    def _resolve_clock(self) -> None:
+        app_now = getattr(self.app, "now", None)
+        if self._given_now is None and callable(app_now):
+            self._now = app_now
 
     # -- layout
 
     def compose(self) -> ComposeResult:
+        self._resolve_clock()
         title, chapter = _demo_heading(self.request.name)
         kind = "lesson" if getattr(self.request, "lesson", False) else "full"
         options = ["quick" if self.request.quick else kind, f"data {self.request.data}"]
@@ -159,13 +184,13 @@ class DemoScreen(StudyScreen["RunResult | None"]):
             yield Static("", id="demo-facts")
             with Horizontal(id="demo-progress-row"):
                 yield Label("", id="demo-epoch")
-                yield ProgressBar(id="demo-progress", show_eta=True)
+                # The ETA from the same clock: seconds since the epoch of `now`.
+                eta_clock = Clock(get_time=lambda: self.now().timestamp())
+                yield ProgressBar(id="demo-progress", show_eta=True, clock=eta_clock)
                 yield Label("", id="demo-metrics")
         with Horizontal(id="demo-body"):
             yield MetricPlot(id="demo-plot", empty_text="The loss appears here as the demo trains.")
-            with VerticalScroll(id="demo-images"):
-                yield Static("Images appear here when the demo writes them.", id="demo-no-images")
-                yield EpochPictures(id="demo-epochs")
+            yield DemoImages(id="demo-images")
         yield RichLog(id="demo-log", max_lines=1000, wrap=True, markup=False, highlight=False)
         yield Footer()
 
@@ -195,6 +220,7 @@ class DemoScreen(StudyScreen["RunResult | None"]):
                 cancel_event=self.cancel_event,
                 module=self.module,
                 artifacts_root=self.artifacts_root,
+                clock=self.now,
             )
         except Exception as error:
             self.post_message(DemoRunNotStarted(f"{type(error).__name__}: {error}"))
@@ -231,7 +257,11 @@ class DemoScreen(StudyScreen["RunResult | None"]):
         self.run_dir = message.run_dir
         if not self.cancel_event.is_set():
             self._status(f"Running (run {message.run_id})…", "running")
-        self._log.write(Text(f"run {message.run_id}: {' '.join(message.command)}", style="dim"))
+        command = command_text(message.command)
+        self._log.write(Text(f"run {message.run_id}: {command}", style="dim"))
+        early, self._early = self._early, []
+        for event in early:
+            self._show_event(event)
 
     def on_demo_run_not_started(self, message: DemoRunNotStarted) -> None:
         self.start_error = message.message
@@ -239,10 +269,21 @@ class DemoScreen(StudyScreen["RunResult | None"]):
         self._log.write(Text(message.message, style="bold red"))
 
     def on_demo_progress(self, message: DemoProgress) -> None:
+        if self.run_id is None:
+            self._early.append(message.event)
+            return
         self._show_progress(message.event)
 
     def on_demo_run_event(self, message: DemoRunEvent) -> None:
-        event = message.event
+        if self.run_id is None:
+            self._early.append(message.event)
+            return
+        self._show_event(message.event)
+
+    def _show_event(self, event: DemoEvent) -> None:
+        if isinstance(event, ProgressEvent):
+            self._show_progress(event)
+            return
         log = self._log
         if isinstance(event, EpochEvent):
             self._show_epoch(event)
@@ -258,8 +299,9 @@ class DemoScreen(StudyScreen["RunResult | None"]):
             self._add_fact("data", event.title or event.name or "?")
             log.write(Text.assemble(("dataset ", "bold"), event.describe()))
         elif isinstance(event, ArtifactEvent):
-            log.write(Text.assemble(("artifact ", "bold"), f"{event.kind}: {event.path}"))
-            self._show_artifact(event)
+            path = shown_path(event.path, self.run_dir)
+            log.write(Text.assemble(("artifact ", "bold"), f"{event.kind}: {path}"))
+            self.query_one(DemoImages).show(event)
         elif isinstance(event, DownloadEvent):
             self._show_download(event)
         elif isinstance(event, DoneEvent):
@@ -282,7 +324,8 @@ class DemoScreen(StudyScreen["RunResult | None"]):
             if result.metrics:
                 summary += " · " + metrics_text(result.metrics)
             self._status(summary, "succeeded")
-            log.write(Text(f"run {result.run_id} succeeded; files in {result.artifact_dir}"))
+            folder = shown_path(result.artifact_dir)
+            log.write(Text(f"run {result.run_id} succeeded; files in {folder}"))
         elif result.status == CANCELLED:
             self._status(f"Cancelled after {result.duration_s:.1f} s", "cancelled")
             log.write(Text(f"run {result.run_id} cancelled", style="yellow"))
@@ -371,45 +414,6 @@ class DemoScreen(StudyScreen["RunResult | None"]):
         widget.set_class(event.lesson.passed, "-passed")
         widget.set_class(not event.lesson.passed, "-missed")
         self._log.write(Text(f"lesson: {text}"))
-
-    def _clear_placeholder(self) -> VerticalScroll:
-        pane = self.query_one("#demo-images", VerticalScroll)
-        for placeholder in pane.query("#demo-no-images"):
-            placeholder.remove()
-        return pane
-
-    def _show_artifact(self, event: ArtifactEvent) -> None:
-        if Path(event.path).suffix.lower() not in IMAGE_SUFFIXES:
-            return
-        if event.kind == EPOCH_SAMPLES:
-            self._clear_placeholder()
-            epoch, epochs = event.extra.get("epoch"), event.extra.get("epochs")
-            pictures = self.query_one(EpochPictures)
-            pictures.add(
-                EpochPicture(
-                    epoch if isinstance(epoch, int) else len(pictures.pictures),
-                    epochs if isinstance(epochs, int) else None,
-                    event.path,
-                )
-            )
-            pictures.display = True
-            return
-        pane = self._clear_placeholder()
-        existing = self._images.get(event.path)
-        if existing is not None:
-            # The demo rewrote the file (a sample grid after each epoch): show the new one.
-            if isinstance(existing, HalfBlockImage):
-                existing.reload()
-            else:
-                existing.image = event.path
-            return
-        widget = image_widget(event.path, classes="demo-image")
-        self._images[event.path] = widget
-        pane.mount(
-            Label(Text(f"{event.kind}: {Path(event.path).name}"), classes="demo-image-label")
-        )
-        pane.mount(widget)
-        pane.scroll_end(animate=False)
 
     # -- actions
 

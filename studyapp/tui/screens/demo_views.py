@@ -1,5 +1,6 @@
 """Pieces of the demo screen: the pictures of learning, stepped through by epoch, opening a
-run's files in the system viewer, and the words for a download and a lesson's verdict.
+run's files in the system viewer, and the words for a download, a lesson's verdict, a path
+and the demo's command line.
 
 `EpochPictures` shows one of the pictures a generative demo draws after each epoch (artifacts of
 kind "epoch-samples", the same latent points every time): the latest as they come, or the one
@@ -13,6 +14,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +116,28 @@ def open_in_viewer(path: Path) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+def shown_path(path: Path | str, run_dir: Path | None = None) -> str:
+    """`path` as the screen writes it: relative to `run_dir` when it lies inside it, else with
+    the home folder written `~`, else as it is."""
+    target = Path(path)
+    if run_dir is not None and target.is_relative_to(run_dir) and target != run_dir:
+        return str(target.relative_to(run_dir))
+    home = Path.home()
+    for base in dict.fromkeys((home, home.resolve())):
+        if base.parent != base and target.is_relative_to(base):  # a home of "/" is no home
+            return str(Path("~") / target.relative_to(base))
+    return str(target)
+
+
+def command_text(command: Sequence[str]) -> str:
+    """The demo's command line, short: the app's own interpreter as `python` (what the
+    catalogue writes), paths under the home folder with `~`."""
+    words = [
+        "python" if i == 0 and word == sys.executable else word for i, word in enumerate(command)
+    ]
+    return " ".join(shown_path(word) if Path(word).is_absolute() else word for word in words)
 
 
 def lesson_verdict(lesson: Lesson, demo: str) -> str:

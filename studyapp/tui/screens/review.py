@@ -105,6 +105,9 @@ class ReviewScreen(ReviewWork, StudyScreen[None]):
         self.prepared: CardView | None = None
         self.busy = False
         self.clock = AnswerClock()
+        self.clock_goes_on: int | None = None
+        """The card whose answer clock survives its next showing: the one edited, shown again
+        from its re-imported file."""
         self.waiting: Timer | None = None
         self._key_time: float | None = None
         self.latencies_ms: list[float] = []
@@ -237,7 +240,9 @@ class ReviewScreen(ReviewWork, StudyScreen[None]):
             if child is not view and child is not self.prepared:
                 child.remove()
         self.current = card
-        self.clock.start(self.study_app.now())
+        if self.clock_goes_on != card.card_id:
+            self.clock.start(self.study_app.now())
+        self.clock_goes_on = None
         self.set_revealed(False)
         self.busy = False
         started, self._key_time = self._key_time, None
@@ -408,6 +413,7 @@ class ReviewScreen(ReviewWork, StudyScreen[None]):
         self.clock.resume(app.now())
         if edited:
             self.busy = True
+            self.clock_goes_on = card.card_id
             self.reimport(card.card_id, card.source_file)
 
     def on_source_reimported(self, message: SourceReimported) -> None:
