@@ -99,11 +99,21 @@ def _begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _make_folder(folder: Path) -> None:
+    """The database's folder, made if missing; a file where a folder should be is named (the
+    bare `FileExistsError` names only the path, as if the folder were there)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as error:
+        blocking = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+        raise NotADirectoryError(f"{blocking} is a file, not a folder") from error
+
+
 def open_engine(url: str) -> Engine:
     """Create an engine for `url`; SQLite files get their folder, WAL and foreign keys."""
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(path.parent)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)

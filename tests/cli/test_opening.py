@@ -61,6 +61,20 @@ def test_a_database_that_does_not_open_is_one_line_for_every_command(
     assert not (tmp_path / "studyapp-reviews.csv").exists()
 
 
+@pytest.mark.parametrize("depth", [1, 2])
+def test_a_file_where_the_databases_folder_should_be_is_named(tmp_path: Path, depth: int) -> None:
+    """The reason names the file in the way, not the folder as if it existed (Errno 17)."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("# a file, not a folder\n")
+    db = notes.joinpath(*["sub"] * (depth - 1), "study.db")
+    result = run_cli(str(db), "decks")
+    assert result.exit_code == 2
+    assert result.one_line() == (
+        f"studyapp: cannot open database {db}: {notes} is a file, not a folder"
+    )
+    assert notes.read_text() == "# a file, not a folder\n"
+
+
 def test_a_server_url_hides_its_password(tmp_path: Path) -> None:
     url = "postgresql+psycopg://someone:secret@127.0.0.1:1/none"
     result = run_cli(url, "decks")
