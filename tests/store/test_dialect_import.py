@@ -66,7 +66,10 @@ def test_a_mixed_folder_uses_three_dialects(store: Store, tmp_path: Path) -> Non
     }
     found = cards_by_file(store)
     assert [c.question for c in found["obsidian.md"]][:2] == ["H2O", "NaCl"]
-    assert {c.chapter for c in found["obsidian.md"]} == {"flashcards/chemistry"}
+    assert {c.chapter for c in found["obsidian.md"]} == {None}  # its deck is its tag's
+    with store.sessions() as session:
+        titles = {Path(d.source_path).name: d.title for d in session.scalars(select(Deck))}
+    assert titles["obsidian.md"] == "chemistry"
     assert [c.kind for c in found["hashcards.md"]] == ["basic", "cloze"]
     assert "cpp.md" not in found
 
@@ -86,7 +89,8 @@ def test_a_mixed_vault_carries_review_state_over(store: Store, vault: Path) -> N
     assert (powerhouse.state, powerhouse.reps, powerhouse.lapses) == ("review", 0, 0)
     assert powerhouse.stability == pytest.approx(12.0)
     assert powerhouse.difficulty == pytest.approx(6.23, abs=0.01)
-    assert powerhouse.chapter == "flashcards/biology/cells"
+    assert powerhouse.chapter == "Organelles"  # its deck is the note's: biology/cells
+    assert card(store, "Adenine pairs with").chapter == "biology/genetics"
     # Each card of a flashcard takes its own group; 2000-01-01 means never reviewed.
     dna = card(store, "The nucleus holds the cell's […].")
     assert (dna.state, dna.due, dna.stability) == ("new", None, None)

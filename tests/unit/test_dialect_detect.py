@@ -32,12 +32,11 @@ VAULT = ParseOptions(vault=True)
         ("\n\nC: [Paris] is in France.\n", None, Dialect.HASHCARDS),
         ('---\nname = "Deck"\n---\n\nQ: x\nA: y\n', None, Dialect.HASHCARDS),
         ("Q: x\nA: y\n", VAULT, Dialect.HASHCARDS),
-        # Not evidence: the tag in code or inside a word, another tag, Q: after prose.
+        # Not evidence: the tag in code or inside a word, another tag (hashcards: its own tests).
         ("# Docs\n\n```\n#flashcards\nQ::A\n```\n", None, Dialect.STUDYAPP),
         ("# Docs\n\nWrite `#flashcards` on the first line.\n", None, Dialect.STUDYAPP),
         ("# Docs\n\nThe plugin writes `<!--SR:!2021-08-11,4,270-->`.\n", None, Dialect.STUDYAPP),
         ("# Notes\n\nC#flashcards and #flashcardsX are not the tag.\n", None, Dialect.STUDYAPP),
-        ("# Notes\n\nQ: asked in a meeting\nA: answered\n", None, Dialect.STUDYAPP),
         (" Q: indented\nA: no\n", None, Dialect.STUDYAPP),
         ("# Flashcards: Book\n\n---\n\n:p q\n??x\na\nx??\n", VAULT, Dialect.STUDYAPP),
         ("# Plain\n\nquestion :: answer\n", None, Dialect.STUDYAPP),

@@ -32,30 +32,70 @@ def with_patterns(*patterns: str) -> ParseOptions:
 
 
 @pytest.mark.parametrize(
-    ("text", "chapters"),
+    ("text", "title", "chapters"),
     [
-        ("#flashcards\nA::B\n", ["flashcards"]),
-        ("#flashcards/science #flashcards/poetry\nA::B\n", ["flashcards/science"]),
-        ("#flashcards/a\n\nQ1::A1\n\n#flashcards/b\n\nQ2::A2\n", ["flashcards/a", "flashcards/b"]),
-        ("#flashcards/a\n\n#flashcards/b Q1::A1\n\nQ2::A2\n", ["flashcards/b", "flashcards/a"]),
+        ("#flashcards\nA::B\n", "n", [None]),  # a bare tag: the note's own title
+        ("# Cells\n\n#flashcards\n\nA::B\n", "Cells", [None]),
+        ("#flashcards/science #flashcards/poetry\nA::B\n", "science", [None]),
+        ("#flashcards/a\n\nQ1::A1\n\n#flashcards/b\n\nQ2::A2\n", "a", [None, "b"]),  # tie: first
+        ("#flashcards/a\n\n#flashcards/b Q1::A1\n\nQ2::A2\n", "b", [None, "a"]),
+        ("#flashcards/a\n\nQ1::A1\n\n#flashcards/b\n\nQ2::A2\n\nQ3::A3\n", "b", ["a", None, None]),
         (
             "---\ntags:\n  - flashcards\n  - data-structure\n---\n#2024/03-11\n\n"
             "**What is a Heap?**\n?\nA tree-based structure.\n",
-            ["flashcards"],
+            "n",
+            [None],
         ),
-        ("Q1::A1\n\n#flashcards/late\n", ["flashcards/late"]),  # only tag below: the first one
+        ("Q1::A1\n\n#flashcards/late\n", "late", [None]),  # only tag below: the first one
+        ("#flashcards/biology/cells\n\n## Organelles\n\nA::B\n", "biology/cells", ["Organelles"]),
+        # A card of the bare tag in a note of a deck: the plugin's root deck, by its name.
+        (
+            "#flashcards/biology\n\nA::B\n\nC::D\n\n#flashcards E::F\n",
+            "biology",
+            [None, None, "flashcards"],
+        ),
+        ("#flashcards/x/\n\nA::B\n", "x", [None]),
+        ("#flashcards/bio\n\n# Notes only\n\nNo card here.\n", "bio", []),
     ],
 )
-def test_flashcard_tags_are_decks(text: str, chapters: list[str]) -> None:
+def test_flashcard_tags_are_decks(text: str, title: str, chapters: list[str | None]) -> None:
+    """The deck path most of a note's flashcards carry is its deck title; another deck's card
+    keeps its path as its chapter; a card of the note's deck has its heading's chapter."""
     deck = parse_text("n.md", text)
     assert deck.dialect is Dialect.OBSIDIAN
+    assert deck.title == title
+    assert [c.chapter for c in deck.cards] == chapters
+
+
+@pytest.mark.parametrize(
+    ("tags", "text", "title", "chapters"),
+    [
+        (("#srs",), "#srs/lang/de\nHund::dog\n", "lang/de", [None]),
+        (("#flashcards/school",), "#flashcards/school/maths\n1+1::2\n", "maths", [None]),
+        # Several flashcard tags: each deck keeps its tag's name, so they stay apart.
+        (
+            ("#flashcards", "#spanish"),
+            "#spanish/verbs\nser::to be\n\n#flashcards/verbs estar::to be\n",
+            "spanish/verbs",
+            [None, "flashcards/verbs"],
+        ),
+        (("#flashcards", "#spanish"), "#spanish\nser::to be\n", "n", [None]),
+    ],
+)
+def test_deck_paths_below_the_configured_flashcard_tags(
+    tags: tuple[str, ...], text: str, title: str, chapters: list[str | None]
+) -> None:
+    options = ParseOptions(obsidian=ObsidianSettings(flashcard_tags=tags))
+    deck = parse_text("n.md", text, options)
+    assert (deck.dialect, deck.title) == (Dialect.OBSIDIAN, title)
     assert [c.chapter for c in deck.cards] == chapters
 
 
 def test_question_tag_schedule_and_block_id_are_taken_off() -> None:
     deck = parse_text("n.md", "\n#flashcards/test A::B <!--SR:!2023-09-03,1,230--> ^d7cee0\n")
     (card,) = deck.cards
-    assert (card.question, card.answer, card.chapter, card.line) == ("A", "B", "flashcards/test", 2)
+    assert (card.question, card.answer, card.chapter, card.line) == ("A", "B", None, 2)
+    assert deck.title == "test"
     assert card.review is not None and card.review.due == dt.datetime(2023, 9, 3, tzinfo=dt.UTC)
 
 
@@ -241,7 +281,15 @@ def test_vault_notes_without_a_flashcard_tag_have_no_cards(tmp_path: Path) -> No
     folders = write_vault(tmp_path / "other", {"convertFoldersToDecks": True})
     folders.write_text("a::b\n")
     deck = parse_text(str(folders), folders.read_text(), DialectResolver().options_for(folders))
-    assert [(c.kind, c.chapter) for c in deck.cards] == [(CardKind.BASIC, "deck")]
+    # Folder decks: the folder below the vault is the deck, whatever the tags say.
+    assert deck.title == "deck" and [(c.kind, c.chapter) for c in deck.cards] == [
+        (CardKind.BASIC, None)
+    ]
+    tagged = folders.parent / "sub" / "tagged.md"
+    tagged.parent.mkdir()
+    tagged.write_text("#flashcards/elsewhere\n\nc::d\n")
+    deck = parse_text(str(tagged), tagged.read_text(), DialectResolver().options_for(tagged))
+    assert deck.title == "deck/sub" and [c.chapter for c in deck.cards] == [None]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from studyapp.domain.parsing.blocks import parse_blocks
 from studyapp.domain.parsing.book import looks_like_book, parse_book
 from studyapp.domain.parsing.dialect import (
     DEFAULT_OPTIONS,
+    PREAMBLE_LINES,
     ParseOptions,
     SourceWithOptions,
     is_hashcards,
@@ -30,10 +31,11 @@ def parse_text(path: str, text: str, options: ParseOptions = DEFAULT_OPTIONS) ->
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     dialect = options.dialect
     if dialect is None:
-        if is_hashcards(text):
-            dialect = Dialect.HASHCARDS
-        elif obsidian_content_evidence(text, options.obsidian):
+        # The plugin's own marks win: its notes may well hold lines that start with `Q:`.
+        if obsidian_content_evidence(text, options.obsidian):
             dialect = Dialect.OBSIDIAN
+        elif is_hashcards(text, 0 if options.vault else PREAMBLE_LINES):
+            dialect = Dialect.HASHCARDS
     if dialect is Dialect.HASHCARDS:
         return parse_hashcards(path, text, options.hashcards)
     if dialect is not Dialect.OBSIDIAN:

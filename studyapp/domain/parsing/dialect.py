@@ -1,10 +1,16 @@
 """Which dialect a file speaks, decided per file by evidence, and the settings a dialect reads.
 
-- **hashcards**: the first line with text (after any `---` front matter) starts with `Q:` or
-  `C:`, as every hashcards file must.
 - **Obsidian Spaced Repetition**: a flashcard tag (`#flashcards`, any subtag) outside code, front
   matter whose tags name one or that holds the plugin's `sr-` keys, a schedule comment
-  `<!--SR:…-->`, or a file inside an Obsidian vault (a folder above it holds `.obsidian/`).
+  `<!--SR:…-->`; this content evidence wins over every other.
+- **hashcards**: the first line with text (after any `---` front matter) starts with `Q:` or
+  `C:`, as hashcards demands; or, below a title or a line of description (at most
+  `PREAMBLE_LINES` lines of other text, none inside a vault), card lines (`Q:` or `C:` at the
+  very start of a line, outside fenced code) make at least one whole card: a `Q:` followed by
+  its `A:` line, or a `C:` card holding a `[deletion]`. A note that merely holds a `Q:` line,
+  or holds card lines below more prose than that, stays a note.
+- **Obsidian Spaced Repetition**, again: any other file inside an Obsidian vault (a folder above
+  it holds `.obsidian/`).
 - **studyapp**: everything else, and book flashcards anywhere.
 
 Detection must stay cheap for ordinary files: substring and anchored regex checks first, the
@@ -141,6 +147,10 @@ CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
 HTML_COMMENT = re.compile(r"<!--.*?-->")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.S | re.M)
 HASHCARDS_START = re.compile(r"(?:[ \t]*\n)*(?:Q|C):(?!:)")
+CARD_LINE = re.compile(r"^[QC]:(?!:)", re.M)  # `Q::A` is an Obsidian card
+DELETION = re.compile(r"(?<![!\\])\[[^\[\]\n]+\]")
+HASHCARDS_FRONT = re.compile(r"---[ \t]*\n(?:.*\n)*?[ \t]*---[ \t]*(?:\n|\Z)")
+PREAMBLE_LINES = 5
 FRONT_TAGS = re.compile(r"^(?:tags?|Tags?)[ \t]*:[ \t]*(.*)$")
 SR_KEY = re.compile(r"^sr-(?:due|interval|ease)[ \t]*:", re.M)
 
@@ -257,12 +267,39 @@ def obsidian_content_evidence(text: str, settings: ObsidianSettings) -> bool:
     return any(t in text for t in settings.flashcard_tags) and _has_flashcard_tag(text, settings)
 
 
-def is_hashcards(text: str) -> bool:
-    """The first line with text (after front matter) opens a hashcards card."""
+def is_hashcards(text: str, preamble_lines: int = PREAMBLE_LINES) -> bool:
+    """The file's cards open it, or open it below a short preamble (rules above)."""
+    if CARD_LINE.search(text) is None:
+        return False
     start = 0
     if text.startswith("---"):
-        match = re.match(r"---[ \t]*\n(?:.*\n)*?[ \t]*---[ \t]*(?:\n|\Z)", text)
+        match = HASHCARDS_FRONT.match(text)
         if match is None:
             return False
         start = match.end()
-    return HASHCARDS_START.match(text, start) is not None
+    if HASHCARDS_START.match(text, start):
+        return True
+    lines = text[start:].split("\n")
+    code = code_lines(lines)
+    preamble = 0
+    card: list[str] | None = None  # the open card's lines, its `Q:` or `C:` line first
+    for index, line in enumerate(lines):
+        head = "" if code[index] else line[:2]
+        separator = not code[index] and line.strip() == "---"
+        if separator or (head in ("Q:", "C:") and line[2:3] != ":"):
+            if card is not None and _is_cloze_card(card):
+                return True
+            card = None if separator else [line]
+        elif card is None:
+            preamble += bool(line.strip())
+            if preamble > preamble_lines:
+                return False
+        elif head == "A:" and card[0].startswith("Q:"):
+            return True
+        else:
+            card.append(line)
+    return card is not None and _is_cloze_card(card)
+
+
+def _is_cloze_card(card: list[str]) -> bool:
+    return card[0].startswith("C:") and DELETION.search("\n".join(card)) is not None

@@ -6,7 +6,8 @@ answers span several lines. Each `[deletion]` of a cloze card is a card of its o
 images and `\\[`, `\\]` are not deletions. Media links (`![](@/image.webp)`, `![](sound.mp3)`)
 and math (`$…$`, `$$…$$`) stay as they are written. A TOML front matter may name the deck
 (`name = "…"`). hashcards refuses a whole file for a stray line; here the line is named in a
-warning and the rest still imports. Duplicate cards in a file are kept once, as hashcards does.
+warning and the rest still imports (text above the first card, a title say, in one warning).
+Duplicate cards in a file are kept once, as hashcards does.
 
 Pure: no I/O.
 """
@@ -86,7 +87,20 @@ def parse_hashcards(path: str, text: str, log: HashcardsLog | None = None) -> Pa
             hidden, shown = cloze_sides(deletion)
             _add(deck, seen, CardKind.CLOZE, [hidden], [shown], card.line, log, deletion)
 
-    for index in range(offset, len(lines)):
+    first = next((n for n in range(offset, len(lines)) if lines[n][:2] in ("Q:", "C:")), None)
+    if first is not None:
+        # A title or a line of description above the cards: hashcards refuses such a file.
+        preamble = [n for n in range(offset, first) if lines[n].strip() not in ("", "---")]
+        if preamble:
+            first_line, last_line = preamble[0] + 1, preamble[-1] + 1
+            where = (
+                f"lines {first_line}-{last_line}"
+                if last_line > first_line
+                else f"line {first_line}"
+            )
+            message = f"text before the first card ({where}) is not a card; ignored"
+            warn(preamble[0], message + " (hashcards itself refuses such a file)")
+    for index in range(offset if first is None else first, len(lines)):
         line = lines[index]
         tag = line[:2]
         rest = line[2:].strip()

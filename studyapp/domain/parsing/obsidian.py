@@ -11,14 +11,18 @@ deletions. Where the plugin differs by accident (it drops the line after an HTML
 everything after a comment whose first line does not close it) the comment alone is skipped.
 
 Decks: a flashcard belongs to the deck of its own leading tag, else of the last flashcard tag
-line above it, else of the front matter's tags, else of the note's first flashcard tag; the
-deck path (`flashcards/science`) becomes the card's chapter.
+line above it, else of the front matter's tags, else of the note's first flashcard tag (with
+`convertFoldersToDecks`, of its folder). The deck path most of the note's flashcards carry
+(`#flashcards/biology/cells` → `biology/cells`; the first on a tie) is the note's deck title,
+so notes tagged alike anywhere in the vault are one deck; a bare `#flashcards` keeps the note's
+own title. A flashcard of another deck path keeps that path as its chapter.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -280,6 +284,23 @@ def _topic(tag: str) -> str | None:
     return "/".join(parts) or None
 
 
+def deck_path(tag: str | None, tags: tuple[str, ...]) -> str:
+    """The deck a tag names, as studyapp shows it: its path below the flashcard tag it is
+    (`#flashcards/biology/cells` → `biology/cells`), "" for a bare flashcard tag (no deck of
+    its own). When the settings name several flashcard tags the tag's own name stays in front
+    (`#spanish/verbs` → `spanish/verbs`), so that decks of different tags stay apart; a tag
+    that is no flashcard tag (a question's own `#tag`) is its whole path."""
+    path = _topic(tag) if tag else None
+    if path is None:
+        return ""
+    for root in sorted((_topic(t) or "" for t in tags), key=len, reverse=True):
+        if root and (path == root or path.startswith(root + "/")):
+            if path == root:
+                return ""
+            return path[len(root) + 1 :] if len(tags) == 1 else path
+    return path
+
+
 def parse_obsidian(path: str, text: str, options: ParseOptions) -> ParsedDeck:
     settings = options.obsidian
     lines = text.split("\n")
@@ -312,17 +333,25 @@ def parse_obsidian(path: str, text: str, options: ParseOptions) -> ParsedDeck:
     # Each line of note-level tags, with its first tag (all of them are decks of what follows).
     tag_lines = dict(reversed(note_level))
     tag_line_numbers = sorted(tag_lines)
+    tags = settings.flashcard_tags
+    placed: list[tuple[Flashcard, str, str, str | None]] = []  # with deck path and its tag
     for flashcard in flashcards:
-        shown, own_tag = question_text(flashcard)
+        shown, tag = question_text(flashcard)
         if folders:
-            topic = options.folder_deck
-        elif own_tag is not None:
-            topic = _topic(own_tag)
-        else:
+            placed.append((flashcard, shown, options.folder_deck or "", None))
+            continue
+        if tag is None:
             above = bisect_left(tag_line_numbers, flashcard.first)
             tag = tag_lines[tag_line_numbers[above - 1]] if above else None
             tag = tag or (front_tags[0] if front_tags else first_tag)
-            topic = _topic(tag) if tag else None
+        placed.append((flashcard, shown, deck_path(tag, tags), tag))
+    # A note of no cards is still a note of its deck.
+    note_deck = (options.folder_deck or "") if folders else deck_path(first_tag, tags)
+    title = Counter([p[2] for p in placed] or [note_deck]).most_common(1)[0][0]
+    deck.title = title or deck.title
+    for flashcard, shown, where, tag in placed:
+        # A card of another deck keeps its path (a bare tag's is the tag's own name).
+        topic = None if where == title else where or (_topic(tag) if tag else None)
         _add_cards(path, deck, flashcard, shown, topic, section_of_line, settings, patterns, budget)
     if budget.exhausted:
         message = (

@@ -21,7 +21,7 @@ from studyapp.domain.text_safety import count_controls, first_control, strip_con
 SUFFIXES = (".md", ".markdown", ".txt")
 MAX_BYTES = 20 * 1024 * 1024
 # Bumped whenever parsing changes what a file yields, so unchanged files are re-read once.
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 
 @dataclass(frozen=True, slots=True)
