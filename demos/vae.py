@@ -45,6 +45,7 @@ from demos.autoencoder import (
     LATENT_PLOT_EXAMPLES,
     SAMPLE_GRID,
     SHAPE_BEFORE_FLATTENING,
+    add_latent_dim_argument,
     build_decoder,
     scale_images,
     write_latent_artifacts,
@@ -52,7 +53,6 @@ from demos.autoencoder import (
 from demos.device_runtime import replica_share
 from demos.entrypoint import DemoSpec, TrainingRun, run
 from demos.figures import latent_scatter, mosaic
-from demos.options import positive_int
 from studyapp.demos.catalogue import demo_by_module
 
 #: Weight of the reconstruction term against the KL term (the book's BETA).
@@ -64,13 +64,7 @@ NEIGHBOURS = 5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--latent-dim",
-        type=positive_int,
-        default=EMBEDDING_DIM,
-        help=f"size of the latent space (default {EMBEDDING_DIM}, the book's; the lesson "
-        "trains 16, and draws the latent scatter as the means' first two principal components)",
-    )
+    add_latent_dim_argument(parser, "latent space", "means")
 
 
 def build_latent_decoder(latent_dim: int) -> Any:

@@ -211,6 +211,77 @@ def test_wgan_gp_penalty_is_zero_for_a_critic_with_unit_gradient() -> None:
     assert critic is not linear
 
 
+def test_wgan_gp_lesson_options_reach_the_optimizers() -> None:
+    """--critic-learning-rate and --beta-1 (a two-time-scale update); the book's by default."""
+    book, _, _ = wgan_gp.build_wgan_gp(width=8)
+    book.compile()
+    ttur, _, _ = wgan_gp.build_wgan_gp(
+        width=8, learning_rate=1e-4, critic_learning_rate=3e-4, beta_1=0.0
+    )
+    ttur.compile()
+
+    rates = [
+        (float(m.c_optimizer.learning_rate), float(m.g_optimizer.learning_rate))
+        for m in (book, ttur)
+    ]
+    assert rates[0] == pytest.approx((wgan_gp.LEARNING_RATE, wgan_gp.LEARNING_RATE))
+    assert rates[1] == pytest.approx((3e-4, 1e-4))
+    assert float(book.c_optimizer.beta_1) == float(book.g_optimizer.beta_1) == 0.5
+    assert float(ttur.c_optimizer.beta_1) == float(ttur.g_optimizer.beta_1) == 0.0
+
+
+def _half_squared_norm_critic() -> Any:
+    """score(x) = ||x||² / 2, whose gradient at x is x itself."""
+    inputs = keras.Input((32, 32, 1))
+    half = keras.layers.Lambda(
+        lambda x: 0.5 * keras.ops.sum(keras.ops.square(x), axis=(1, 2, 3), keepdims=False)
+    )
+    return keras.Model(inputs, keras.layers.Reshape((1,))(half(inputs)))
+
+
+@pytest.mark.parametrize(("penalty_batch", "expected"), [(None, 2.0), (2, 0.0), (3, 4.0 / 3)])
+def test_wgan_gp_penalty_batch_takes_the_first_pairs_only(
+    penalty_batch: int | None, expected: float
+) -> None:
+    """With fake == real every interpolation is the real image, whose gradient norm under
+    ||x||²/2 is its own norm: two images of norm 1 (penalty 0), then two of norm 3 (4)."""
+    wgan, _, _ = wgan_gp.build_wgan_gp(width=8, penalty_batch=penalty_batch)
+    wgan.critic = _half_squared_norm_critic()
+    directions = np.random.default_rng(0).normal(size=(4, 32 * 32))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    real = (directions * np.array([[1.0], [1.0], [3.0], [3.0]])).reshape(4, 32, 32, 1)
+    real = real.astype("float32")
+
+    penalty = float(wgan.gradient_penalty(real, real.copy()))
+
+    assert penalty == pytest.approx(expected, rel=1e-4, abs=1e-5)
+
+
+def test_wgan_gp_ema_samples_from_a_warmed_up_average_of_the_generator() -> None:
+    keras.utils.set_random_seed(2)
+    plain, _, plain_generator = wgan_gp.build_wgan_gp(width=8, critic_steps=1, seed=2)
+    assert plain.sampler is plain_generator
+
+    wgan, _, generator = wgan_gp.build_wgan_gp(width=8, critic_steps=1, ema=0.999, seed=2)
+    wgan.compile()
+    assert wgan.sampler is not generator and not wgan.sampler.trainable_weights
+    start = [np.array(w) for w in generator.get_weights()]
+    assert all(np.array_equal(a, b) for a, b in zip(start, wgan.sampler.get_weights(), strict=True))
+    images = np.random.default_rng(0).uniform(-1, 1, size=(8, 32, 32, 1)).astype("float32")
+
+    for step in range(2):
+        before = [np.array(w) for w in wgan.sampler.get_weights()]
+        wgan.train_on_batch(images)
+        # The warm-up's decay, (1 + n) / (10 + n) after n updates, not yet the 0.999 asked.
+        decay = (1.0 + step) / (10.0 + step)
+        trained = generator.get_weights()
+        for average, old, new in zip(wgan.sampler.get_weights(), before, trained, strict=True):
+            np.testing.assert_allclose(average, decay * old + (1 - decay) * new, atol=1e-6)
+    moved = [not np.allclose(a, b) for a, b in zip(start, generator.get_weights(), strict=True)]
+    assert any(moved)
+    assert int(wgan.ema_updates) == 2
+
+
 def test_ebm_step_updates_the_replay_buffer_and_the_scores() -> None:
     keras.utils.set_random_seed(4)
     model, energy = ebm.build_ebm(langevin_steps=3, buffer_size=64, seed=4)

@@ -59,6 +59,22 @@ def test_autoencoder_has_a_two_dimensional_bottleneck() -> None:
     assert model.output_shape == (None, 32, 32, 1)
 
 
+def test_the_autoencoder_lesson_trains_a_wider_code() -> None:
+    model, encoder, decoder = autoencoder.build_autoencoder(latent_dim=16)
+    model.compile(optimizer=keras.optimizers.Adam(), loss="binary_crossentropy")
+    images = np.random.default_rng(0).uniform(size=(8, 32, 32, 1)).astype("float32")
+
+    loss = model.train_on_batch(images, images)
+
+    assert encoder.output_shape == (None, 16) and decoder.input_shape == (None, 16)
+    assert model.output_shape == (None, 32, 32, 1) and np.isfinite(loss)
+    # Only the two Dense layers next to the code grow, by 14 code numbers each: the encoder's
+    # (2,048 weights and a bias per number) and the decoder's first (2,048 weights per number).
+    book, _, _ = autoencoder.build_autoencoder()
+    flat = int(np.prod(autoencoder.SHAPE_BEFORE_FLATTENING))
+    assert model.count_params() - book.count_params() == 14 * (flat + 1) + 14 * flat
+
+
 def test_vae_loss_is_beta_reconstruction_plus_kl() -> None:
     model, encoder, _ = vae.build_vae(seed=1)
     model.compile(optimizer=keras.optimizers.Adam(vae.LEARNING_RATE))

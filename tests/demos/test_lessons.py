@@ -202,6 +202,7 @@ def test_the_lessons_keep_the_issues_targets_and_the_others_beat_their_baselines
         "mlp-cifar10": ("test_accuracy", 0.90, True),
         "cnn-cifar10": ("test_accuracy", 0.95, True),
         "realnvp": ("nll_gain", 0.3, True),
+        "autoencoder": ("mse_ratio", 0.5, False),
         "lstm-text": ("perplexity_ratio", 0.7, False),
         "gpt": ("perplexity_ratio", 0.7, False),
     }
@@ -211,7 +212,7 @@ def test_the_lessons_keep_the_issues_targets_and_the_others_beat_their_baselines
         assert (lesson.metric, lesson.target, lesson.higher_is_better) == (metric, target, higher)
     autoencoder, vae = lessons["autoencoder"], lessons["vae"]
     assert autoencoder is not None and vae is not None
-    assert autoencoder.metric == "mse_ratio" and autoencoder.target < 0.83  # a 2-D PCA's
+    assert autoencoder.args == ("--latent-dim", "16")  # the book's 2-D code levels off at 0.65
     assert vae.metric == "knn5_accuracy" and vae.target >= 5 * 0.1  # chance is 0.1
     for gan in ("dcgan", "wgan-gp"):
         lesson = lessons[gan]
@@ -227,7 +228,11 @@ def test_the_lessons_keep_the_issues_targets_and_the_others_beat_their_baselines
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("module", "metric", "pictures"),
-    [("demos.vae", "knn5_accuracy", True), ("demos.dcgan", "confident_share", True)],
+    [
+        ("demos.vae", "knn5_accuracy", True),
+        ("demos.dcgan", "confident_share", True),
+        ("demos.wgan_gp", "confident_share", True),
+    ],
 )
 def test_a_tiny_lesson_run_reports_its_metric_in_done(
     module: str,
