@@ -28,13 +28,43 @@ def test_control_characters_are_removed_with_a_warning_naming_the_line(tmp_path:
     source = read_source(path)
     assert "\x1b" not in source.text and "\x07" not in source.text and "\x9b" not in source.text
     assert [str(w) for w in source.warnings] == [
-        f"{path}:5: removed 5 control characters (first here)"
+        f"{path}:5: removed 3 escape sequences and control characters (first here)"
     ]
     from studyapp.domain.parsing.detect import parse_source
 
     deck = parse_source(source)
-    assert messages(deck)[0] == f"{path}:5: removed 5 control characters (first here)"
-    assert [c.question for c in deck.cards] == ["safe", "clip]52;c;cm0gLXJmIH4K", "c1 2J"]
+    assert messages(deck)[0] == (
+        f"{path}:5: removed 3 escape sequences and control characters (first here)"
+    )
+    # The whole sequence goes, its payload too: no `]52;c;…` or `2J` residue in the card.
+    assert [c.question for c in deck.cards] == ["safe", "clip", "c1"]
+    assert [c.answer for c in deck.cards][1] == "title"
+
+
+@pytest.mark.parametrize(
+    ("hostile", "shown", "count"),
+    [
+        ("Hostile \x1b[31mred\x1b[0m card", "Hostile red card", 2),  # SGR colour
+        ("a\x1b[?1049hb", "ab", 1),  # CSI with a private parameter: alternate screen
+        ("a\x1b]0;pwned\x1b\\b", "ab", 1),  # OSC ended by ST
+        ("a\x1bP+q544e\x1b\\b", "ab", 1),  # DCS (terminal query)
+        ("a\x1b_payload\x07b", "ab", 1),  # APC
+        ("a\x9d8;;http://evil\x9cb", "ab", 1),  # 8-bit OSC 8 hyperlink
+        ("a\x1bcb", "ab", 1),  # ESC c: full reset
+        ("a\x1b(0b", "ab", 1),  # ESC ( 0: line-drawing character set
+        ("title \x1b]0;never ended\nnext line", "title \nnext line", 1),  # ends at the line
+        ("lone \x1b", "lone ", 1),
+        ("bell\x07 and \x08back", "bell and back", 2),
+        ("plain [31m and ]0; stay", "plain [31m and ]0; stay", 0),  # no ESC: content
+    ],
+)
+def test_a_whole_escape_sequence_is_removed_not_only_its_escape(
+    hostile: str, shown: str, count: int
+) -> None:
+    from studyapp.domain.text_safety import count_controls, strip_controls
+
+    assert strip_controls(hostile) == shown
+    assert count_controls(hostile) == count
 
 
 def test_tab_and_newline_are_content_not_controls(tmp_path: Path) -> None:

@@ -110,10 +110,12 @@ def decode_source(name: str, data: bytes) -> SourceText:
         line = text.count("\n", 0, offset) + 1
         count = count_controls(text)
         text = strip_controls(text)
-        plural = "s" if count > 1 else ""
-        warnings = (
-            ParseWarning(name, line, f"removed {count} control character{plural} (first here)"),
+        what = (
+            "escape sequence or control character"
+            if count == 1
+            else ("escape sequences and control characters")
         )
+        warnings = (ParseWarning(name, line, f"removed {count} {what} (first here)"),)
     if not text.strip():
         raise ParseError(name, "empty file")
     return SourceText(name, text, content_digest(data), warnings)
