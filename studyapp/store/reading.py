@@ -140,13 +140,23 @@ def prepare_with_catalogue(source: SourceText) -> Prepared:
 
 # Below this many files to parse, a second process costs more to start than it saves.
 PARALLEL_MIN_FILES = 24
+# Files parsed here while the parsing process starts (spawning it and importing the parser
+# takes about as long as parsing and writing this many files).
+PARSED_WHILE_STARTING = 8
+
+
+def parsing_processes() -> int:
+    """How many processes parse a large import while this one writes: one core is this
+    process's, the others parse (one at least, four at most)."""
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
 
 
 def prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> Iterator[Prepared]:
-    """Parsed files in order. A large import parses in a second process while this one
-    writes to the database, so both cores work; a small one, or one with a custom matcher
-    (which may not cross a process boundary), parses here. If the second process dies, the
-    rest is parsed here, and the next file's report says so."""
+    """Parsed files in order. A large import parses in other processes
+    (`parsing_processes`) while this one writes to the database, so every core works; a
+    small one, or one with a custom matcher (which may not cross a process boundary), parses
+    here. This process parses the first files itself, while the pool starts. If a parsing
+    process dies, the rest is parsed here, and the next file's report says so."""
     if match_demos is not None or len(sources) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
         for source in sources:
             yield prepare(source, match_demos)
@@ -154,13 +164,19 @@ def prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> I
     # "spawn": the parent may run threads (the TUI's workers), which fork does not survive.
     context = multiprocessing.get_context("spawn")
     done = 0
+    pool = ProcessPoolExecutor(
+        max_workers=parsing_processes(), mp_context=context, initializer=die_with_parent
+    )
     try:
-        with ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=die_with_parent
-        ) as pool:
-            for prepared in pool.map(prepare_with_catalogue, sources, chunksize=4):
-                done += 1
-                yield prepared
+        first = min(PARSED_WHILE_STARTING, len(sources))
+        futures = [pool.submit(prepare_with_catalogue, s) for s in sources[first:]]
+        for source in sources[:first]:
+            done += 1
+            yield prepare(source, None)
+        for future in futures:
+            prepared = future.result()
+            done += 1
+            yield prepared
     except BrokenProcessPool as error:
         note: str | None = (
             f"the parsing process stopped ({error or 'killed'}); parsed the rest in-process"
@@ -169,6 +185,8 @@ def prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> I
             prepared = prepare(source, None)
             prepared.note, note = note, None
             yield prepared
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def die_with_parent() -> None:

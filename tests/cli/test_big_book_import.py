@@ -21,7 +21,9 @@ def test_a_big_messy_book_imports_in_the_second_process(tmp_path: Path) -> None:
     folder = tmp_path / "book"
     parts = PARALLEL_MIN_FILES + 6
     written = write_book(folder, "7QX---Deep-Reinforcement-Learning_processed", parts, 5)
-    hostile = folder / "7QX---Deep-Reinforcement-Learning_processed (Part 3).md"
+    # Part 20: past the first files, which the importing process parses itself while the
+    # parsing process starts, in natural order and in plain string order alike.
+    hostile = folder / "7QX---Deep-Reinforcement-Learning_processed (Part 20).md"
     # Control characters, an escape sequence, nested fences opened and never closed, and a
     # deeply nested list: each must be one warning, not a crash of the parsing process.
     hostile.write_text(

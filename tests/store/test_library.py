@@ -209,8 +209,10 @@ def test_when_the_parsing_process_dies_the_import_goes_on_here_and_says_so(
     folder = tmp_path / "many"
     folder.mkdir()
     total = library.PARALLEL_MIN_FILES + 4
+    # The first files are parsed here while the pool starts; a later one is the pool's.
+    crashing = reading.PARSED_WHILE_STARTING + 3
     for n in range(total):
-        marker = "CRASH-THE-PARSER" if n == 5 else ""
+        marker = "CRASH-THE-PARSER" if n == crashing else ""
         (folder / f"deck{n:02}.md").write_text(f"# Deck {n}\n\nQuestion {n}? :: Answer. {marker}\n")
     reports = library.import_paths(sqlite_store.sessions, [folder], now)
     assert [r.added for r in reports] == [1] * total
