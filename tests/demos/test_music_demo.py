@@ -47,7 +47,9 @@ class QuickRun:
             out = self.root / "music-transformer"
             keras_home = self.root / "keras-home"
             keras_home.mkdir()
+            # A small batch (the book's is 256): the checks below do not depend on it.
             args = ["-m", "demos.music_transformer", "--quick", "--data", "offline"]
+            args += ["--batch-size", "32"]
             result = run_python(
                 [*args, "--seed", str(SEED), "--out", str(out)],
                 env=demo_env(keras_home),

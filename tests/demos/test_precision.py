@@ -32,7 +32,12 @@ Runner = Callable[..., Any]
 
 PRECISIONS = ("mixed_bfloat16", "mixed_float16")
 STEPS = 2
-DEMO_ARGS = ["--quick", "--steps", str(STEPS), "--data", "offline", "--jit", "on"]
+#: Small batches: what is checked (compiled, the precision asked for, finite losses) does not
+#: depend on the batch size, and a CPU emulates float16 arithmetic slowly.
+DEMO_ARGS = [
+    *("--quick", "--steps", str(STEPS), "--data", "offline", "--jit", "on"),
+    *("--batch-size", "16"),
+]
 #: The chapter 8 and 7 demos sample for a long time after training; fewer steps suffice here.
 SHORTER_SAMPLING = {"diffusion": ["--diffusion-steps", "2"], "ebm": ["--langevin-steps", "5"]}
 #: Lists per precision: small enough for any two of them to run side by side in minutes.
