@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -169,7 +172,8 @@ def prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> I
     )
     try:
         first = min(PARSED_WHILE_STARTING, len(sources))
-        futures = [pool.submit(prepare_with_catalogue, s) for s in sources[first:]]
+        with children_ignore_interrupts():  # the pool starts its processes in `submit`
+            futures = [pool.submit(prepare_with_catalogue, s) for s in sources[first:]]
         for source in sources[:first]:
             done += 1
             yield prepare(source, None)
@@ -187,6 +191,23 @@ def prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> I
             yield prepared
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def children_ignore_interrupts() -> Iterator[None]:
+    """Processes started inside ignore Ctrl-C, for their whole life (an ignored signal stays
+    ignored across exec). A terminal sends SIGINT to the whole process group, and answering
+    it (one line, exit 130, the pool shut down) is this process's job; a parsing process still
+    importing its modules would print a traceback. Only the main thread may set a handler;
+    elsewhere (the TUI's workers) Ctrl-C is a key, not a signal."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def die_with_parent() -> None:
