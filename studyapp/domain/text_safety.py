@@ -44,5 +44,5 @@ def first_control(text: str) -> int | None:
 
 def count_controls(text: str) -> int:
     """How many things `strip_controls` removes: an escape sequence counts once."""
-    rest = ESCAPE.sub("", text)
-    return len(ESCAPE.findall(text)) + len(CONTROL.findall(rest)) + len(BIDI.findall(rest))
+    rest, sequences = ESCAPE.subn("", text)
+    return sequences + len(CONTROL.findall(rest)) + len(BIDI.findall(rest))

@@ -110,11 +110,9 @@ def decode_source(name: str, data: bytes) -> SourceText:
         line = text.count("\n", 0, offset) + 1
         count = count_controls(text)
         text = strip_controls(text)
-        what = (
-            "escape sequence or control character"
-            if count == 1
-            else ("escape sequences and control characters")
-        )
+        what = "escape sequences and control characters"
+        if count == 1:
+            what = "escape sequence or control character"
         warnings = (ParseWarning(name, line, f"removed {count} {what} (first here)"),)
     if not text.strip():
         raise ParseError(name, "empty file")
