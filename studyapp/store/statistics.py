@@ -1,7 +1,8 @@
 """Study statistics as one JSON-able document: `stats_document(sessions, now, settings)`.
 
 Every figure is an aggregate computed by the database (GROUP BY, and range counts over the
-time index per study day and per week), never a Python loop over the review log, so a history
+time index per study day and per week, or for a deck or chapter its cards' answers, see
+`stats_answers`), never a Python loop over the review log, so a history
 of a million answers costs a fraction of a second. Only small results (one row per day, week,
 chapter or state) come back to Python. "Now" and the scheduler settings are passed in; nothing
 here reads a clock except, like `scheduling.study_day_start`, the machine's zone when none is
@@ -73,20 +74,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
-    and_,
-    column,
     func,
-    literal,
-    or_,
     select,
-    union_all,
-    values,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import ReviewLog, UTCDateTime
+from db.models import ReviewLog
 from studyapp.domain.scheduling import SchedulerSettings, study_day_start
+from studyapp.store.stats_answers import day_counts, week_counts
 from studyapp.store.stats_cards import card_pass, demo_figures, hardest_cards
 from studyapp.store.stats_sql import (
     _DAYS_PER_QUERY,
@@ -98,8 +93,6 @@ from studyapp.store.stats_sql import (
     UnknownFilter,
     day_bounds,
     ensure_power,
-    epoch_days,
-    previous_at,
     resolve_scope,
     study_date,
 )
@@ -150,12 +143,9 @@ def daily_reviews(
     settings: SchedulerSettings,
     scope: Scope,
 ) -> dict[dt.date, int]:
-    """Answers per study day from `first` to `last` inclusive (days without any left out).
-
-    One range count per day against the review log's time index: the day boundaries are
-    computed here, in the study zone (DST-exact), and sent as a VALUES list, so the database
-    never needs a time-zone table and each count is an index range.
-    """
+    """Answers per study day from `first` to `last` inclusive (days without any left out),
+    counted by `stats_answers.day_counts` in chunks of days that keep the bound parameters
+    far below SQLite's limit."""
     counts: dict[dt.date, int] = {}
     total = (last - first).days + 1
     for offset in range(0, max(0, total), _DAYS_PER_QUERY):
@@ -163,29 +153,7 @@ def daily_reviews(
             first + dt.timedelta(days=n)
             for n in range(offset, min(total, offset + _DAYS_PER_QUERY))
         ]
-        study_days = (
-            values(
-                column("day", Integer),
-                column("day_start", UTCDateTime()),
-                column("day_end", UTCDateTime()),
-                name="study_days",
-            )
-            .data([(day.toordinal(), *day_bounds(day, settings)) for day in days])
-            .cte()
-        )
-        answers = (
-            select(func.count())
-            .select_from(ReviewLog)
-            .where(
-                ReviewLog.reviewed_at >= study_days.c.day_start,
-                ReviewLog.reviewed_at < study_days.c.day_end,
-                *scope.review_conditions(),
-            )
-            .scalar_subquery()
-        )
-        for ordinal, count in session.execute(select(study_days.c.day, answers)):
-            if count:
-                counts[dt.date.fromordinal(ordinal)] = count
+        counts.update(day_counts(session, days, settings, scope))
     return counts
 
 
@@ -241,12 +209,8 @@ def history_figures(
 def retention_figures(
     session: Session, now: dt.datetime, settings: SchedulerSettings, scope: Scope
 ) -> dict[str, Any]:
-    """True retention per week, young vs mature (see the module docstring).
-
-    The interval of an answer is read from `review_log.previous_at` (migration 0003 keeps
-    it), so each week is one range scan of the stats index, not a window function.
-    """
-    dialect = session.get_bind().dialect.name
+    """True retention per week, young vs mature (see the module docstring); the counts come
+    from `stats_answers.week_counts`."""
     today = study_date(now, settings)
     this_monday = today - dt.timedelta(days=today.weekday())
     mondays = [
@@ -254,36 +218,7 @@ def retention_figures(
     ]
     starts = [day_bounds(monday, settings)[0] for monday in mondays]
     window_end = day_bounds(this_monday + dt.timedelta(days=6), settings)[1]
-    ends = [*starts[1:], window_end]
-    passed = ReviewLog.rating > 1
-    previous = previous_at()
-    gap = epoch_days(ReviewLog.reviewed_at, dialect) - epoch_days(previous, dialect)
-    weeks_sql = []
-    for n, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        # Within a week, a previous answer after (end - 21 days) is surely young and one
-        # before (start - 21 days) surely mature: plain comparisons with constants settle
-        # most answers, and the date arithmetic runs only for the rest.
-        young = or_(
-            previous >= end - dt.timedelta(days=MATURE_DAYS),
-            and_(previous >= start - dt.timedelta(days=MATURE_DAYS), gap < MATURE_DAYS),
-        )
-        weeks_sql.append(
-            select(
-                literal(n, Integer).label("week"),
-                func.count(),
-                func.count().filter(passed),
-                func.count().filter(young),
-                func.count().filter(and_(young, passed)),
-            ).where(
-                ReviewLog.reviewed_at >= start,
-                ReviewLog.reviewed_at < end,
-                ReviewLog.state_before == "review",
-                *scope.review_conditions(),
-            )
-        )
-    by_week: dict[int, tuple[int, int, int, int]] = {}
-    for n, answers, passes, young_n, young_passes in session.execute(union_all(*weeks_sql)):
-        by_week[n] = (young_n, young_passes, answers - young_n, passes - young_passes)
+    by_week = week_counts(session, starts, window_end, scope)
 
     def split(young_n: int, young_pass: int, mature_n: int, mature_pass: int) -> dict[str, Any]:
         return {

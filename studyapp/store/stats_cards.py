@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, case, func, literal, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Card, CardState, Deck, DemoRun
@@ -20,6 +20,7 @@ from studyapp.store.stats_sql import (
     LEECH_LAPSES,
     Memory,
     Scope,
+    bucket_of,
     day_bounds,
     over_cards,
     retrievability_sql,
@@ -51,8 +52,10 @@ def card_pass(
     days = [today + dt.timedelta(days=n) for n in range(FORECAST_DAYS)]
     ends = [day_bounds(day, settings)[1] for day in days]
     today_start = day_bounds(today, settings)[0]
-    # `group` is the state exactly when the card is not suspended.
-    bucket = case((group.in_(SCHEDULED), _due_day([today_start, *ends])))
+    # The same cards as `group.in_(SCHEDULED)`, without evaluating `group` again for each row
+    # (about a fifth of the query's time).
+    scheduled = and_(CardState.state.in_(SCHEDULED), CardState.suspended.is_not(True))
+    bucket = case((scheduled, bucket_of(Memory.due, [today_start, *ends])))
     # Grouped by `studied` too, so the recall (the costly expression) is computed once a card:
     # the studied groups' sums are the studied cards'.
     remembered = session.execute(
@@ -127,23 +130,6 @@ def card_pass(
         )
     ]
     return counts, chapter_rows, forecast
-
-
-def _due_day(bounds: list[dt.datetime]) -> ColumnElement[int | None]:
-    """The forecast day a due date falls on: OVERDUE before `bounds[0]`, n before
-    `bounds[n + 1]`, null from the last bound on. A binary search of CASEs: five comparisons
-    a card instead of up to 31."""
-
-    def within(low: int, high: int) -> ColumnElement[int]:
-        # Due dates in [bounds[low - 1], bounds[high - 1]) fall on days low - 1 .. high - 2.
-        if high - low == 1:
-            return literal(low - 1, Integer)
-        middle = (low + high) // 2
-        return case(
-            (Memory.due < bounds[middle - 1], within(low, middle)), else_=within(middle, high)
-        )
-
-    return case((Memory.due < bounds[-1], within(0, len(bounds))))
 
 
 def hardest_cards(

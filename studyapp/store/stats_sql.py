@@ -22,6 +22,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
 )
@@ -165,12 +166,27 @@ def whole_days_since(moment: Any, now: dt.datetime, dialect: str) -> ColumnEleme
             func.round((func.julianday(moment) - UNIX_EPOCH_JULIAN_DAY) * 86_400_000), Integer
         )
         elapsed = literal(round(now.timestamp() * 1000), Integer) - millis
-        # Integer division truncates, which is floor for the non-negative values kept.
-        return case(
-            (elapsed < 0, 0), else_=elapsed.self_group().op("/")(literal(86_400_000, Integer))
-        )
+        # SQLite's two-argument max() is a scalar: julianday() runs once a row, where a CASE
+        # would repeat the expression. Integer division truncates, which is floor for the
+        # non-negative values kept.
+        return func.max(elapsed, literal(0, Integer)).op("/")(literal(86_400_000, Integer))
     seconds = extract("epoch", literal(now, UTCDateTime()) - moment)
     return case((seconds < 0, 0), else_=func.floor(seconds / 86400))
+
+
+def bucket_of(value: Any, bounds: list[dt.datetime]) -> ColumnElement[int | None]:
+    """The interval of sorted `bounds` that `value` falls in: -1 before `bounds[0]`, n before
+    `bounds[n + 1]`, null from the last bound on. A binary search of CASEs: about log2(len)
+    comparisons a row, where a list of intervals would take up to len."""
+
+    def within(low: int, high: int) -> ColumnElement[int]:
+        # Values in [bounds[low - 1], bounds[high - 1]) fall in intervals low - 1 .. high - 2.
+        if high - low == 1:
+            return literal_column(str(low - 1), Integer)  # inlined: an int, not a parameter
+        middle = (low + high) // 2
+        return case((value < bounds[middle - 1], within(low, middle)), else_=within(middle, high))
+
+    return case((value < bounds[-1], within(0, len(bounds))))
 
 
 def ensure_power(session: Session) -> None:

@@ -542,6 +542,48 @@ def test_filters_by_deck_and_chapter(store: Store) -> None:
         document(store, chapter="Chapter 9")
 
 
+def test_a_deck_and_a_chapter_count_their_own_answers(store: Store) -> None:
+    """Scoped answer figures are read card by card (`stats_answers`), the whole by time: for
+    decks (and chapters) that split the cards, the parts add up to the whole, day by day and
+    week by week, and each part is what its own answers say."""
+    with store.sessions.begin() as session:
+        book, other = add_deck(session), add_deck(session, "Other deck")
+        young = add_card(session, book, "Chapter 1")
+        mature = add_card(session, other, "Chapter 2")
+        both = add_card(session, other, "Chapter 1")
+        answer(session, young, at("2026-11-10 10:00"), 3, "new")
+        answer(session, young, at("2026-11-18 10:00"), 1)  # 8 days: young, fail
+        answer(session, mature, at("2026-10-01 10:00"), 3, "new")
+        answer(session, mature, at("2026-11-19 10:00"), 3)  # 49 days: mature, pass
+        # 02:30 UTC is 03:30 Berlin: still the study day of Nov 19.
+        for when in ("2026-11-19 11:00", "2026-11-20 02:30", "2026-11-21 09:00"):
+            answer(session, both, at(when), 4)
+    whole = document(store)
+    for parts in (("Generative Deep Learning", "Other deck"), ("Chapter 1", "Chapter 2")):
+        key = "deck" if parts[0] == "Generative Deep Learning" else "chapter"
+        docs = [document(store, **{key: part}) for part in parts]
+        for n, day in enumerate(whole["heatmap"]["days"]):
+            assert day["reviews"] == sum(doc["heatmap"]["days"][n]["reviews"] for doc in docs)
+        for n, week in enumerate(whole["retention"]["weeks"]):
+            for kind in ("young", "mature"):
+                for count_ in ("answers", "passed"):
+                    parts_sum = sum(doc["retention"]["weeks"][n][kind][count_] for doc in docs)
+                    assert week[kind][count_] == parts_sum
+    book_only = document(store, deck="Generative Deep Learning")
+    days = {d["date"]: d["reviews"] for d in book_only["heatmap"]["days"] if d["reviews"]}
+    assert days == {"2026-11-10": 1, "2026-11-18": 1}
+    assert book_only["streak"]["current"] == 0 and book_only["streak"]["days_studied"] == 2
+    this_week = book_only["retention"]["weeks"][-1]
+    assert this_week["young"] == {"answers": 1, "passed": 0, "rate": 0.0}
+    assert this_week["mature"]["answers"] == 0
+    chapter_two = document(store, chapter="Chapter 2")["retention"]["weeks"][-1]
+    assert chapter_two["mature"] == {"answers": 1, "passed": 1, "rate": 1.0}
+    chapter_one = document(store, chapter="Chapter 1")
+    days = {d["date"]: d["reviews"] for d in chapter_one["heatmap"]["days"] if d["reviews"]}
+    assert days == {"2026-11-10": 1, "2026-11-18": 1, "2026-11-19": 2, "2026-11-21": 1}
+    assert chapter_one["streak"]["current"] == 1
+
+
 def test_document_is_json_with_the_documented_keys(store: Store) -> None:
     doc = document(store)
     assert json.loads(json.dumps(doc)) == doc
@@ -578,8 +620,13 @@ def test_the_queries_read_indexes_not_the_review_log_table(sqlite_store: Store) 
             if "review_log" in statement and not statement.startswith("EXPLAIN"):
                 plans.append((statement, parameters))
 
+        with sqlite_store.sessions.begin() as writing:
+            deck = add_deck(writing)
+            answer(writing, add_card(writing, deck), at("2026-11-20 10:00"))
         event.listen(sqlite_store.engine, "before_cursor_execute", capture)
         stats_document(sqlite_store.sessions, NOW, SETTINGS)
+        # A deck's answers are read from the (card, time) index.
+        stats_document(sqlite_store.sessions, NOW, SETTINGS, deck="Generative Deep Learning")
         event.remove(sqlite_store.engine, "before_cursor_execute", capture)
         details = [
             row[3]
@@ -590,3 +637,4 @@ def test_the_queries_read_indexes_not_the_review_log_table(sqlite_store: Store) 
     assert review_log_steps, "the document reads the review log"
     assert all("INDEX" in d for d in review_log_steps), review_log_steps
     assert any("ix_review_log_stats" in d for d in review_log_steps)
+    assert any("ix_review_log_card_time" in d for d in review_log_steps)
