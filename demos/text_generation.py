@@ -49,6 +49,11 @@ from demos.text_data import (
 TEMPERATURES = (1.0, 0.5, 0.2)
 #: The fewest steps of an epoch, whatever the size of the text.
 MIN_STEPS_PER_EPOCH = 100
+#: Words a `--quick` smoke run continues the prompt by, at each temperature: its network has
+#: learnt next to nothing, and a word costs a forward pass over the whole context, eagerly (an
+#: LSTM's recurrence runs step by step): 100 words took most of a quick lstm-text run's two
+#: minutes in mixed precision on a CPU (2026-12-03).
+QUICK_GENERATED_WORDS = 12
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -138,7 +143,8 @@ def fit_and_generate(
     window: int | None = None,
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """Train `model` (word ids -> next-word probabilities) on windows of `length` words, measure
-    it on the validation text, then continue the corpus's prompt once per `--temperature`.
+    it on the validation text, then continue the corpus's prompt once per `--temperature` by
+    up to `max_tokens` words (`QUICK_GENERATED_WORDS` in a `--quick` run).
 
     Returns the `done` metrics (final loss; validation and unigram perplexity and their ratio)
     and the texts, as `{"temperature": T, "text": ...}` in the order of the temperatures.
@@ -175,6 +181,8 @@ def fit_and_generate(
         return np.asarray(model(ids, training=False))[0, -1]
 
     temperatures = options.extra.get("temperature", TEMPERATURES)
+    if options.quick:
+        max_tokens = min(max_tokens, QUICK_GENERATED_WORDS)
     texts = [
         {
             "temperature": temperature,

@@ -280,6 +280,7 @@ def test_saved_text_model_reloads_and_writes_the_same_texts(
 ) -> None:
     from demos import gpt, lstm_text
     from demos.text_data import Vocabulary, generate_text, generation_rng
+    from demos.text_generation import QUICK_GENERATED_WORDS
 
     _, out = quick_runs.get(name, run_python, demo_env)
     module: Any = gpt if name == "gpt" else lstm_text
@@ -297,7 +298,7 @@ def test_saved_text_model_reloads_and_writes_the_same_texts(
             next_probabilities,
             vocabulary,
             generated["prompt"],
-            max_tokens=module.GENERATED_WORDS,
+            max_tokens=min(module.GENERATED_WORDS, QUICK_GENERATED_WORDS),
             temperature=sample["temperature"],
             rng=generation_rng(SEED, index),
             window=gpt.MAX_LEN if name == "gpt" else None,
