@@ -195,19 +195,23 @@ def prepare_all(sources: list[SourceText], match_demos: DemoMatcher | None) -> I
 
 @contextmanager
 def children_ignore_interrupts() -> Iterator[None]:
-    """Processes started inside ignore Ctrl-C, for their whole life (an ignored signal stays
-    ignored across exec). A terminal sends SIGINT to the whole process group, and answering
-    it (one line, exit 130, the pool shut down) is this process's job; a parsing process still
-    importing its modules would print a traceback. Only the main thread may set a handler;
-    elsewhere (the TUI's workers) Ctrl-C is a key, not a signal."""
+    """Processes started inside never see Ctrl-C: they start with SIGINT blocked, and a
+    blocked signal stays blocked across exec. A terminal sends SIGINT to the whole process
+    group, and answering it (one line, exit 130, the pool shut down) is this process's job; a
+    parsing process still importing its modules would print a traceback.
+
+    Blocked, not ignored: a Ctrl-C that arrives meanwhile waits, and this process answers it
+    as soon as the block ends (ignoring it lost it, and the import ran on to its end; CI saw
+    that on a loaded machine, 2026-12-03). Only the main thread receives Ctrl-C as a signal;
+    elsewhere (the TUI's workers) it is a key."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def die_with_parent() -> None:
