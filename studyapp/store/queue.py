@@ -21,7 +21,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Card, Deck, ReviewLog
+from db.models import Card, CardState, Deck, ReviewLog
 from studyapp.domain.book_title import natural_key
 from studyapp.domain.scheduling import (
     SchedulerSettings,
@@ -85,6 +85,9 @@ class QueuePlan:
     learning_ahead: dict[int, dt.datetime] = field(default_factory=dict)
     """Learning cards due within the learn-ahead window but not yet: counted from the start
     (as Home counts them), shown once due."""
+    states: dict[int, str] = field(default_factory=dict)
+    """Each planned card's state (new, learning, review, relearning), for the session's
+    counts: the queries that choose the cards know it already."""
 
 
 def reviewable(
@@ -192,7 +195,9 @@ def plan_queue(
     each deck's within the room left in its limits; and the learning cards due soon."""
     with sessions() as session:
         if scope.mode != "due":
-            return QueuePlan(_custom_queue(session, now, settings, scope))
+            ids = _custom_queue(session, now, settings, scope)
+            states = session.execute(select(Card.id, Card.state).where(Card.id.in_(ids)))
+            return QueuePlan(ids, states={card_id: state for card_id, state in states})
         return _due_queue(session, now, settings, scope)
 
 
@@ -203,47 +208,80 @@ def _in_scope(groups: list[DeckGroup], scope: QueueScope) -> list[DeckGroup]:
     return [g for g in groups if wanted & set(g.deck_ids)]
 
 
+def _scheduled_in(scope: QueueScope, now: dt.datetime) -> list[ColumnElement[bool]]:
+    """`reviewable` for a query that reads `CardState` joined to its `Card`: the learner's own
+    columns rather than the card's per-learner subqueries, so the queue index
+    (learner, state, due) finds the learning and review cards without visiting the others."""
+    conditions: list[ColumnElement[bool]] = [
+        Card.retired_at.is_(None),
+        CardState.suspended.is_(False),
+        (CardState.buried_until.is_(None)) | (CardState.buried_until <= now),
+    ]
+    if scope.deck_ids is not None:
+        conditions.append(Card.deck_id.in_(scope.deck_ids))
+    if scope.chapter is not None:
+        conditions.append(Card.chapter == scope.chapter)
+    return conditions
+
+
 def _due_queue(
     session: Session, now: dt.datetime, settings: SchedulerSettings, scope: QueueScope
 ) -> QueuePlan:
     end_of_day = next_study_day(now, settings)
-    base = reviewable(scope, now)
+    scheduled = _scheduled_in(scope, now)
     plan = QueuePlan()
-    for card_id, due in session.execute(
-        select(Card.id, Card.due)
-        .where(*base, Card.state.in_(LEARNING_STATES), Card.due <= now + LEARN_AHEAD)
-        .order_by(Card.due, Card.id)
+    # A card new to the learner has no state row, and is neither learning nor a review: these
+    # two queries start from the learner's states (a range of the queue index) and join the
+    # card, where a query over the cards would test every card's state.
+    for card_id, state, due in session.execute(
+        select(CardState.card_id, CardState.state, CardState.due)
+        .join(Card, Card.id == CardState.card_id)
+        .where(
+            *scheduled,
+            CardState.state.in_(LEARNING_STATES),
+            CardState.due <= now + LEARN_AHEAD,
+        )
+        .order_by(CardState.due, CardState.card_id)
     ):
+        plan.states[card_id] = state
         if due is None or due <= now:
             plan.ids.append(card_id)
         else:
             plan.learning_ahead[card_id] = due
     groups = _in_scope(deck_groups(session), scope)
     rooms = deck_rooms(session, now, settings, groups)
-    reviews: list[tuple[dt.datetime | None, int]] = []
+    # Every deck's due reviews in one pass, in due order; each deck keeps the first of its own
+    # up to its room, which is what a per-deck `ORDER BY due LIMIT room` would give.
+    room_left = {group.title: rooms[group.title].reviews for group in groups}
+    group_of = {deck_id: group.title for group in groups for deck_id in group.deck_ids}
+    reviews: list[int] = []
+    for card_id, deck_id in session.execute(
+        select(CardState.card_id, Card.deck_id)
+        .join(Card, Card.id == CardState.card_id)
+        .where(*scheduled, CardState.state == "review", CardState.due < end_of_day)
+        .order_by(CardState.due, CardState.card_id)
+    ):
+        title = group_of.get(deck_id)
+        if title is not None and room_left[title] > 0:
+            room_left[title] -= 1
+            reviews.append(card_id)
+            plan.states[card_id] = "review"
+    base = reviewable(scope, now)
     new: list[int] = []
     for group in groups:
-        room = rooms[group.title]
-        in_group = Card.deck_id.in_(group.deck_ids)
-        reviews += [
-            (due, card_id)
-            for due, card_id in session.execute(
-                select(Card.due, Card.id)
-                .where(*base, in_group, Card.state == "review", Card.due < end_of_day)
-                .order_by(Card.due, Card.id)
-                .limit(room.reviews)
-            )
-        ]
+        room = rooms[group.title].new
+        if room <= 0:
+            continue
         new += session.scalars(
             select(Card.id)
             .join(Deck, Deck.id == Card.deck_id)
-            .where(*base, in_group, Card.state == "new")
+            .where(*base, Card.deck_id.in_(group.deck_ids), Card.state == "new")
             # Source order: a book's parts in part order (Part 2 before Part 10).
             .order_by(func.coalesce(Deck.part, 0), Card.deck_id, Card.position)
-            .limit(room.new)
+            .limit(room)
         )
-    reviews.sort(key=lambda pair: (pair[0] or now, pair[1]))
-    plan.ids += interleave([card_id for _due, card_id in reviews], new)
+    plan.states.update(dict.fromkeys(new, "new"))
+    plan.ids += interleave(reviews, new)
     return plan
 
 

@@ -49,13 +49,6 @@ def store_memory(card: Card, memory: MemoryState) -> None:
     card.lapses = memory.lapses
 
 
-def card_states(sessions: sessionmaker[Session], card_ids: list[int]) -> dict[int, str]:
-    """Each card's FSRS state (new, learning, review, relearning)."""
-    with sessions() as session:
-        rows = session.execute(select(Card.id, Card.state).where(Card.id.in_(card_ids)))
-        return {card_id: state for card_id, state in rows}
-
-
 def state_and_due(sessions: sessionmaker[Session], card_id: int) -> tuple[str, dt.datetime | None]:
     with sessions() as session:
         state, due = session.execute(select(Card.state, Card.due).where(Card.id == card_id)).one()

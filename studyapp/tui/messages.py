@@ -39,11 +39,10 @@ class OverviewLoaded(Message):
 
 @dataclass
 class QueueBuilt(Message):
-    """Today's queue for a review session, with each card's state; `merge` when it was built
+    """Today's queue for a review session (with each card's state); `merge` when it was built
     again because the deck files changed under a running session."""
 
     plan: QueuePlan
-    states: dict[int, str]
     merge: bool = False
 
 

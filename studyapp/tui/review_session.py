@@ -13,8 +13,9 @@ within the learn-ahead window are counted from the start, as Home counts them.
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from studyapp.store.overview import Counts
 from studyapp.store.queue import QueuePlan, QueueScope
@@ -84,15 +85,15 @@ class ReviewSession:
     last: int | None = None
     """The card shown last: it does not come again while another one can."""
 
-    def load(self, plan: QueuePlan, states: dict[int, str]) -> None:
+    def load(self, plan: QueuePlan) -> None:
         """Today's queue from the database; learning cards due soon wait beside it."""
         self.queue = deque(plan.ids)
-        self.states.update(states)
+        self.states.update(plan.states)
         for card_id in self.queue:
             self.learning.pop(card_id, None)
         self.learning.update(plan.learning_ahead)
 
-    def merge(self, plan: QueuePlan, states: dict[int, str], current: int | None) -> None:
+    def merge(self, plan: QueuePlan, current: int | None) -> None:
         """A fresh queue after the deck files changed: cards that are new to the session join
         the end; cards gone from the database leave (the card on screen stays)."""
         known = set(plan.ids) | set(plan.learning_ahead)
@@ -103,7 +104,7 @@ class ReviewSession:
         self.queue.extend(i for i in plan.ids if i not in seen and i != current)
         for card_id, due in plan.learning_ahead.items():
             self.learning.setdefault(card_id, due)
-        self.states.update(states)
+        self.states.update(plan.states)
 
     def peek(self, now: dt.datetime, avoid: int | None = None) -> int | None:
         """The card to show next, without taking it: a learning card that is due, else the
@@ -183,19 +184,25 @@ class ReviewSession:
             self.queue.remove(card_id)
 
     def remaining(self, current: int | None = None) -> Counts:
-        """New / learning / review cards still to show, the current one included."""
-        ids = list(self.queue) + [i for i in self.learning if i not in self.queue]
-        if current is not None and current not in ids:
-            ids.append(current)
-        states = [self.states.get(i, "new") for i in ids]
-        learning_ids = set(self.learning)
+        """New / learning / review cards still to show, the current one included.
+
+        A learning card counts as learning whatever its state; every other card by its state.
+        The screen asks after every answer, with tens of thousands of cards queued on a big
+        day, so the queue is counted in one C-level pass and only the few learning cards are
+        looked at one by one."""
+        by_state = Counter(map(self.states.get, self.queue, repeat("new")))
+        learning = len(self.learning)
+        queued = set(self.queue)
+        for card_id in self.learning:
+            if card_id in queued:
+                # Counted under its state above, once per place in the queue: as learning.
+                times = self.queue.count(card_id)
+                by_state[self.states.get(card_id, "new")] -= times
+                learning += times - 1
+        if current is not None and current not in queued and current not in self.learning:
+            by_state[self.states.get(current, "new")] += 1
         return Counts(
-            new=sum(s == "new" and i not in learning_ids for s, i in zip(states, ids, strict=True)),
-            learning=sum(
-                s in ("learning", "relearning") or i in learning_ids
-                for s, i in zip(states, ids, strict=True)
-            ),
-            due=sum(
-                s == "review" and i not in learning_ids for s, i in zip(states, ids, strict=True)
-            ),
+            new=by_state["new"],
+            learning=learning + by_state["learning"] + by_state["relearning"],
+            due=by_state["review"],
         )

@@ -127,6 +127,8 @@ def test_home_and_review_counts_agree(two_decks: Store) -> None:
             due=sum(states[i] == "review" for i in plan.ids),
         )
         assert shown == home[label], label
+        # The plan carries each card's state, for the session's counts.
+        assert plan.states == {i: states[i] for i in [*plan.ids, *plan.learning_ahead]}, label
 
 
 def test_learning_cards_due_soon_wait_beside_the_queue(two_decks: Store) -> None:
@@ -162,3 +164,8 @@ def test_custom_study_draws_agains_flagged_or_a_whole_chapter(two_decks: Store) 
     cram = build_queue(two_decks.sessions, NOW, SETTINGS, QueueScope(old, "Chapter 1", "cram"))
     assert len(cram) == 5 and first in cram
     assert not QueueScope(mode="cram").writes_schedule
+    crammed = plan_queue(two_decks.sessions, NOW, SETTINGS, QueueScope(old, "Chapter 1", "cram"))
+    with two_decks.sessions() as session:
+        states = dict(session.execute(select(Card.id, Card.state)).all())
+    assert crammed.states == {i: states[i] for i in cram}
+    assert crammed.states[first] == "learning" and "new" in crammed.states.values()

@@ -108,7 +108,10 @@ class HomeScreen(StudyScreen[None]):
             self.refresh_overview()
 
     def on_screen_resume(self) -> None:
-        self.refresh_overview()
+        # Home's first resume arrives after the review screen of `studyapp review` already
+        # covers it; that screen's own resume (when the review ends) counts the decks.
+        if self.app.screen is self:
+            self.refresh_overview()
 
     def on_library_changed(self, message: LibraryChanged) -> None:
         self.refresh_overview()

@@ -140,12 +140,12 @@ class ReviewScreen(ReviewWork, StudyScreen[None]):
     def on_queue_built(self, message: QueueBuilt) -> None:
         if message.merge:
             current = self.current.card_id if self.current is not None else None
-            self.session.merge(message.plan, message.states, current)
+            self.session.merge(message.plan, current)
             self.update_counts()
             if self.current is None and not self.busy:
                 self.advance(refilled=True)
             return
-        self.session.load(message.plan, message.states)
+        self.session.load(message.plan)
         self.advance(refilled=True)
 
     def advance(self, refilled: bool = False) -> None:

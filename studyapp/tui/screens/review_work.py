@@ -55,8 +55,7 @@ class ReviewWork(_Screen):
     def build_queue(self, merge: bool = False) -> None:
         app = self.study_app
         plan = plan_queue(app.store.sessions, app.now(), app.scheduler_settings, self.scope)
-        states = review.card_states(app.store.sessions, plan.ids + list(plan.learning_ahead))
-        self.post_message(QueueBuilt(plan, states, merge))
+        self.post_message(QueueBuilt(plan, merge))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def load(self, card_id: int) -> None:
