@@ -22,9 +22,10 @@ epochs of CelebA; the defaults here are batch 128 and 25 epochs of Fashion-MNIST
 catalogue's), and the lesson's are smaller still (batches of 64), with networks of half the
 width (`--width 32`), one critic update per generator update (`--critic-steps 1`), no
 dropout (`--dropout 0`) and the gradient penalty on 16 images of each batch
-(`--penalty-batch 16`), so that about 1,100 generator steps fit in its minutes; to learn more
+(`--penalty-batch 16`), so that about 1,700 generator steps fit in its minutes; to learn more
 in them it also drops Adam's momentum (`--beta-1 0`, as in Gulrajani et al.) and lets the
-critic learn three times as fast (`--critic-learning-rate 6e-4`, a two-time-scale update).
+critic learn three times as fast as the generator, at twice the book's rates
+(`--learning-rate 4e-4`, `--critic-learning-rate 1.2e-3`: a two-time-scale update).
 `--ema DECAY` draws the samples from a moving average of the generator's weights instead.
 The interpolation weight is drawn uniformly from [0, 1], as in Gulrajani et al. (the book's code
 draws it from a normal distribution).
