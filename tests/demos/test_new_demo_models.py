@@ -1,11 +1,10 @@
-"""The pieces of the chapter 12 world models and the chapter 13 CLIP demo, without training.
+"""The pieces of the chapter 12 world models and the chapter 13 CLIP demo, without their runs.
 
 The frames show where the pole leans, M's windows pair each step with the next change, M's
-numpy step is the Keras LSTM, its mixture likelihood is right, CMA-ES finds a minimum, a dream
-lasts as long as M says and scores the controller, CLIP's loss is the symmetric cross-entropy
-of the similarity matrix, and no training caption is a zero-shot prompt. The demos' runs are in
-test_new_demos.py.
-"""
+numpy step is the Keras LSTM, its mixture likelihood is right, a briefly trained M learns a rare
+end of episode, CMA-ES finds a minimum, a dream lasts as long as M says and scores the
+controller, CLIP's loss is the symmetric cross-entropy of the similarity matrix, and no training
+caption is a zero-shot prompt. The demos' runs are in test_new_demos.py."""
 
 from __future__ import annotations
 
@@ -180,3 +179,51 @@ def test_captions_name_the_digit_and_the_zero_shot_prompt_is_never_a_caption() -
     tokens = clip_captions.tokenize([*prompts, "a photo of a unicorn"], words)
     assert tokens.shape == (11, clip_captions.MAX_TOKENS)
     assert clip_captions.UNKNOWN not in tokens[:10] and clip_captions.UNKNOWN in tokens[10]
+
+
+def test_memory_learns_a_rare_end_that_the_latent_and_action_decide() -> None:
+    """Episodes end once in about 30 steps, when the pushed latent leaves [-0.6, 0.6]: M must
+    tell those steps from the rest, not just learn the base rate (as it did with the end's
+    term unweighted, and the dreams then ended by chance)."""
+    import keras
+
+    from demos.world_models_env import Rollouts
+    from demos.world_models_memory import build_memory, sequences
+
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    latents: list[np.ndarray] = []
+    actions: list[int] = []
+    done: list[bool] = []
+    starts: list[int] = []
+    for _ in range(150):
+        starts.append(len(actions))
+        z = np.array([rng.uniform(-0.2, 0.2), 0.0])
+        while True:
+            action = int(rng.integers(2))
+            latents.append(z.copy())
+            actions.append(action)
+            push = 0.12 * (2 * action - 1)
+            z = z + np.array([push + 0.03 * rng.standard_normal(), 0.05 * rng.standard_normal()])
+            done.append(bool(abs(z[0]) > 0.6))
+            if done[-1]:
+                break
+    rollouts = Rollouts(
+        np.zeros((len(actions), 4), "float32"), np.array(actions), np.array(done), np.array(starts)
+    )
+    windows = sequences(np.array(latents, "float32"), rollouts)
+    model = build_memory(2)
+    passes = 4
+    model.fit(
+        np.concatenate([windows.inputs] * passes),
+        np.concatenate([windows.targets] * passes),
+        sample_weight=np.concatenate([windows.mask] * passes),
+        epochs=20,
+        batch_size=16,
+        verbose=0,
+    )
+
+    logits = np.asarray(model(windows.inputs, training=False))[..., -1]
+    probability = 1 / (1 + np.exp(-logits))
+    real, ends = windows.mask > 0, windows.targets[..., 2] > 0
+    assert probability[real & ends].mean() > 4 * probability[real & ~ends].mean()
