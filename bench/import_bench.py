@@ -27,7 +27,8 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from bench.results_io import report
-from studyapp.store.library import bundled_deck, import_paths
+from studyapp.store.deck_files import bundled_deck
+from studyapp.store.library import import_paths
 from studyapp.store.opening import open_store
 
 FILES = 100

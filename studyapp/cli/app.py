@@ -80,7 +80,7 @@ def main_callback(
 
 
 def run_tui(context: CliContext, start: str) -> None:
-    from studyapp.store.library import ensure_bundled_deck
+    from studyapp.store.deck_files import ensure_bundled_deck
 
     with context.opened_store() as store:
         ensure_bundled_deck(store.sessions, context.now())

@@ -19,22 +19,12 @@ from rich.table import Table
 from rich.text import Text
 
 from studyapp.cli.context import EXIT_FAILED, EXIT_USAGE, CliContext, JsonOption
-from studyapp.cli.demo_display import JsonEventDisplay, ProgressDisplay
-from studyapp.demos.runner import (
-    CANCELLED,
-    SUCCEEDED,
-    DemoEvent,
-    DemoRequest,
-    DemoRunHandle,
-    RunResult,
-    list_runs,
-    start_run,
-)
-from studyapp.store.review import card_exists
 from studyapp.text.formatting import metrics_text
 
+# The runner and its displays load inside the demo commands: every command registers from
+# this module, and `studyapp review` should not pay for them at its start.
 if TYPE_CHECKING:
-    pass
+    from studyapp.demos.runner import DemoEvent, DemoRunHandle, RunResult
 
 EXIT_CANCELLED = 130
 
@@ -95,6 +85,8 @@ def info_command(
     context = ctx.ensure_object(CliContext)
     info = _demo_or_exit(context, name)
     with context.opened_store() as store:
+        from studyapp.demos.runner import list_runs
+
         runs = list_runs(store.sessions, limit=5, demo_name=info.name)
     details = _info_dict(info)
     if as_json:
@@ -122,6 +114,8 @@ def runs_command(
     """List past demo runs, newest first."""
     context = ctx.ensure_object(CliContext)
     with context.opened_store() as store:
+        from studyapp.demos.runner import list_runs
+
         runs = list_runs(store.sessions, limit=limit, demo_name=demo)
     if as_json:
         context.echo(json.dumps(runs, indent=2, default=str))
@@ -208,6 +202,10 @@ def run_command(
     Ctrl-C stops the demo and records the run as cancelled (exit 130). A failed demo prints
     its error and last stderr lines (exit 1).
     """
+    from studyapp.cli.demo_display import JsonEventDisplay, ProgressDisplay
+    from studyapp.demos.runner import CANCELLED, SUCCEEDED, DemoRequest, start_run
+    from studyapp.store.review import card_exists
+
     context = ctx.ensure_object(CliContext)
     info = _demo_or_exit(context, name)
     if data not in ("auto", "offline", "library") and not Path(data).expanduser().exists():

@@ -74,7 +74,7 @@ def serve_command(
         context.fail("serve", "the token must not be empty")
     token = token or secrets.token_urlsafe(32)
 
-    from studyapp.store.library import ensure_bundled_deck
+    from studyapp.store.deck_files import ensure_bundled_deck
 
     # Migrate and fill a new database once, here, rather than in each page's process at once.
     with context.opened_store() as store:

@@ -30,6 +30,7 @@ from studyapp.domain.parsing.vault import DialectResolver
 from studyapp.domain.scheduling import MemoryState
 from studyapp.store.anki_import import ANKI_SUFFIXES
 from studyapp.store.book_subject import judge_books
+from studyapp.store.deck_files import GONE
 from studyapp.store.deck_names import name_deck, rename_deck
 from studyapp.store.imported_answers import log_imported_answers
 from studyapp.store.reading import (
@@ -55,9 +56,6 @@ __all__ = [
 
 CARDS = cast(Table, Card.__table__)
 DEMO_LINKS = cast(Table, DemoLink.__table__)
-# A deck whose file is gone keeps (most of) its content hash behind this mark: the same text
-# under a new path is that deck moved, and the same path coming back must be parsed again.
-GONE = "~"
 
 
 def _gone(content_hash: str) -> str:
@@ -431,18 +429,3 @@ def _retire_gone(
             report = FileReport(str(path), "gone", deck.format, deck.title, retired=retired)
             reports.append(report)
     return reports
-
-
-def bundled_deck() -> Path:
-    """The project's own deck for the book, shipped in the `flashcards` package."""
-    import flashcards
-
-    return Path(flashcards.__file__).with_name("deck")
-
-
-def ensure_bundled_deck(sessions: sessionmaker[Session], now: dt.datetime) -> list[FileReport]:
-    """On first start (an empty database), import the bundled deck."""
-    with sessions() as session:
-        if session.scalar(select(Deck.id).limit(1)) is not None:
-            return []
-    return import_paths(sessions, [bundled_deck()], now)

@@ -16,7 +16,7 @@ import os
 import shlex
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -27,18 +27,20 @@ from studyapp.domain.clock import utc_now
 from studyapp.domain.scheduling import SchedulerSettings
 from studyapp.store.deck_files import deck_files
 from studyapp.store.learners import DEFAULT_PROFILE
-from studyapp.store.library import DemoMatcher, import_paths
 from studyapp.store.opening import Store
 from studyapp.store.review import QueueScope
 from studyapp.store.settings import load_scheduler_settings
 from studyapp.tui.library_watch import LibraryWatcher
 from studyapp.tui.messages import BrowseRequested, LaunchDemo, LibraryChanged, LibraryFilesChanged
+from studyapp.tui.undo import UndoStack
 
 # textual-image asks the terminal which graphics it speaks when it is imported, which works
-# only before Textual takes the terminal over: so the demo screen is imported here, not lazily.
-from studyapp.tui.screens.demo import DemoScreen
-from studyapp.tui.screens.stats import StatsScreen
-from studyapp.tui.undo import UndoStack
+# only before Textual takes the terminal over: so the demo screen's image widget is imported
+# here, not lazily. The screens themselves load when first opened (a faster start).
+from studyapp.tui.widgets import image_view  # noqa: F401
+
+if TYPE_CHECKING:
+    from studyapp.store.library import DemoMatcher
 
 Clock = Callable[[], dt.datetime]
 
@@ -101,7 +103,7 @@ class StudyApp(App[None]):
     def on_mount(self) -> None:
         from studyapp.tui.screens.home import HomeScreen
 
-        self.push_screen(HomeScreen())
+        self.push_screen(HomeScreen(deferred=self.start == "review"))
         if self.start == "review":
             self.start_review(QueueScope())
         if self.watcher is not None:
@@ -118,6 +120,8 @@ class StudyApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="reimport")
     def reimport_files(self, paths: list[str]) -> None:
+        from studyapp.store.library import import_paths
+
         reports = import_paths(self.store.sessions, paths, self.now(), self.match_demos)
         if any(report.status != "unchanged" for report in reports):
             self.post_message(LibraryChanged(reports))
@@ -165,6 +169,8 @@ class StudyApp(App[None]):
         self.push_screen(AddCardScreen())
 
     def open_stats(self) -> None:
+        from studyapp.tui.screens.stats import StatsScreen
+
         self.push_screen(StatsScreen(self.store, now=self.now, settings=self.scheduler_settings))
 
     def on_browse_requested(self, message: BrowseRequested) -> None:
@@ -201,6 +207,7 @@ class StudyApp(App[None]):
             return
         from studyapp.demos.catalogue import UnknownDemo, demo_by_name
         from studyapp.demos.runner import DemoRequest
+        from studyapp.tui.screens.demo import DemoScreen
 
         try:
             lesson = demo_by_name(demo_name).lesson is not None

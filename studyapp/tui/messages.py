@@ -13,21 +13,22 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from studyapp.domain.scheduling import SchedulerSettings
-from studyapp.store.card_actions import CardChange
-from studyapp.store.card_data import CardData
-from studyapp.store.card_info import CardInfo
-from studyapp.store.library import FileReport
-from studyapp.store.new_cards import AddedCard, WritableDeck
-from studyapp.store.notes_data import NotesOutline
-from studyapp.store.overview import Overview
-from studyapp.store.queue import QueuePlan, QueueScope
-from studyapp.store.search import CardHit
-from studyapp.store.settings import DeckLimit
-from studyapp.tui.review_session import Answered
-
+# Only the fields' types: every screen imports these messages, and loading the store modules
+# they name (the importer and its parsers, search, ...) would slow `studyapp review`'s start.
 if TYPE_CHECKING:
     from studyapp.demos.runner import DemoEvent, ProgressEvent, RunResult
+    from studyapp.domain.scheduling import SchedulerSettings
+    from studyapp.store.card_actions import CardChange
+    from studyapp.store.card_data import CardData
+    from studyapp.store.card_info import CardInfo
+    from studyapp.store.library import FileReport
+    from studyapp.store.new_cards import AddedCard, WritableDeck
+    from studyapp.store.notes_data import NotesOutline
+    from studyapp.store.overview import Overview
+    from studyapp.store.queue import QueuePlan, QueueScope
+    from studyapp.store.search import CardHit
+    from studyapp.store.settings import DeckLimit
+    from studyapp.tui.review_session import Answered
 
 
 @dataclass

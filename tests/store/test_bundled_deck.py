@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from db.models import Card, Deck, DemoLink
 from studyapp.demos.catalogue import all_demos, chapter_titles
 from studyapp.domain.parsing.model import question_key
-from studyapp.store.library import bundled_deck, ensure_bundled_deck
+from studyapp.store.deck_files import bundled_deck, ensure_bundled_deck
 from studyapp.store.opening import Store
 
 NOW = dt.datetime(2026, 11, 21, 12, tzinfo=dt.UTC)

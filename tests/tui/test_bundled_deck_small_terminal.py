@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 
 from studyapp.domain.scheduling import SchedulerSettings
-from studyapp.store.library import ensure_bundled_deck
+from studyapp.store.deck_files import ensure_bundled_deck
 from studyapp.store.opening import Store, open_store
 from studyapp.store.settings import save_scheduler_settings
 from studyapp.tui.app import make_app

@@ -65,6 +65,30 @@ def test_tui_loads_neither_typer_nor_the_cli() -> None:
     assert not {name.split(".")[0] for name in output} & set(HEAVY)
 
 
+def test_the_review_start_loads_neither_the_importer_nor_the_demo_runner() -> None:
+    """`studyapp review` must show its first question in a second on 100,000 cards: what it
+    loads before then is the CLI, the app and the review screen, not the importer with its
+    parsers, the demo runner or the screens nobody opened yet."""
+    code = (
+        "import sys, studyapp.cli.app, studyapp.tui.app, studyapp.tui.screens.review, "
+        "studyapp.tui.screens.home; print(' '.join(sorted(sys.modules)))"
+    )
+    output = set(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    unwanted = {
+        "studyapp.store.library",
+        "studyapp.domain.parsing",
+        "studyapp.demos.runner",
+        "studyapp.cli.demo_display",
+        "studyapp.tui.screens.demo",
+        "studyapp.tui.screens.stats",
+    }
+    assert not output & unwanted, sorted(output & unwanted)
+
+
 def modules_after_cli(*args: str) -> set[str]:
     """Top-level modules loaded by one whole `studyapp ARGS` command, in a fresh interpreter."""
     code = (

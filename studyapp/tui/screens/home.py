@@ -85,7 +85,16 @@ class HomeScreen(StudyScreen[None]):
 
     overview: Overview | None = None
 
+    def __init__(self, *, deferred: bool = False) -> None:
+        super().__init__()
+        self.deferred = deferred
+        """Composed only when first shown: under `studyapp review` the review screen covers
+        Home at once, and building Home's tree, panel and footer then (a fifth of the start)
+        would only delay the first question."""
+
     def compose(self) -> ComposeResult:
+        if self.deferred:
+            return
         yield Header()
         with Horizontal(id="home-body"):
             with Vertical(id="decks"):
@@ -100,24 +109,36 @@ class HomeScreen(StudyScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if not self.deferred:
+            self.prepare()
+
+    def prepare(self) -> None:
         self.fold_panel()
         self.query_one("#decks-header", Static).update(self.header_text())
-        # Under `studyapp review` the review screen is pushed on top at once: counting every
-        # deck then would only compete with loading the first question; resume counts them.
         if self.app.screen is self:
             self.refresh_overview()
 
-    def on_screen_resume(self) -> None:
-        # Home's first resume arrives after the review screen of `studyapp review` already
-        # covers it; that screen's own resume (when the review ends) counts the decks.
-        if self.app.screen is self:
+    async def on_screen_resume(self) -> None:
+        # Home's first resume under `studyapp review` arrives after the review screen already
+        # covers it; that screen's own resume (when the review ends) builds and counts.
+        if self.app.screen is not self:
+            return
+        if self.deferred:
+            self.deferred = False
+            await self.recompose()
+            self.prepare()
+            self.query_one(DeckTree).focus()
+            self.call_after_refresh(self.relabel)  # the tree's width is known after layout
+        else:
             self.refresh_overview()
 
     def on_library_changed(self, message: LibraryChanged) -> None:
-        self.refresh_overview()
+        if not self.deferred:
+            self.refresh_overview()
 
     def after_undo(self, change: CardChange) -> None:
-        self.refresh_overview()
+        if not self.deferred:
+            self.refresh_overview()
 
     def label_width(self) -> int:
         # Without the scrollbar, when the tree has one.
@@ -135,6 +156,8 @@ class HomeScreen(StudyScreen[None]):
         )
 
     def on_resize(self, event: events.Resize) -> None:
+        if self.deferred:
+            return  # composed, folded and labelled to the size it is first shown at
         super().on_resize(event)
         self.call_after_refresh(self.relabel)
 

@@ -12,7 +12,6 @@ from textual.widgets import OptionList, Static
 
 from studyapp.store import card_actions, review
 from studyapp.store.card_data import CardData, load_card
-from studyapp.store.library import import_paths
 from studyapp.store.queue import QueueScope, plan_queue
 from studyapp.tui.messages import (
     AnswerRecorded,
@@ -85,6 +84,8 @@ class ReviewWork(_Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="answer")
     def reimport(self, card_id: int, path: str) -> None:
         app = self.study_app
+        from studyapp.store.library import import_paths
+
         reports = import_paths(app.store.sessions, [path], app.now(), app.match_demos)
         self.post_message(SourceReimported(card_id, reports))
 
