@@ -66,7 +66,10 @@ class LibraryWatcher:
     def _run(self) -> None:
         try:
             import watchfiles
-        except ImportError:
+        except (ImportError, SystemError):
+            # SystemError: importing watchfiles imports anyio, which compiles its own source
+            # to an AST; on CPython 3.11 that can fail spuriously while another thread builds
+            # an AST too (python/cpython#106905). Polling still reports every change.
             self._poll()
             return
         while not self._stop.is_set():
