@@ -52,7 +52,7 @@ def freeze_startup_heap() -> None:
     the garbage collector's reach. Each answer mounts a new card view, which leaves about a
     thousand objects in reference cycles; the full collections that free them scanned the
     whole 150,000-object heap for 50-140 ms, a stutter in one answer of ten. With the heap
-    frozen they scan only what came after, in 10-35 ms. Once per process: a second app (in
+    frozen they scan only what came after, in 7-37 ms. Once per process: a second app (in
     the tests) would freeze the first one's garbage for good."""
     if gc.get_freeze_count() == 0:
         gc.freeze()
